@@ -1,0 +1,47 @@
+# The developer interface: `make run`, `make test`. Everything installs from these files.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint format install install-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+run: $(VENV)/.runtime
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi seed demo
+	exec scripts/run
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# The suite runs on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL names one
+# (.ci/run does); CI without PostgreSQL is a failure, not a silent pass.
+test: $(VENV)/.dev lint
+	$(BIN)/python -m pytest
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+	  echo "== the suite again on PostgreSQL"; \
+	  TEST_DATABASE_URL="$$TEST_POSTGRES_URL" $(BIN)/python -m pytest; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "CI=true but TEST_POSTGRES_URL is not set: PostgreSQL was not tested"; exit 1; \
+	else \
+	  echo "== PostgreSQL skipped: set TEST_POSTGRES_URL (as .ci/run does) to run the suite on it"; \
+	fi

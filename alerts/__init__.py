@@ -1,0 +1,1 @@
+"""Alerts: outbox, rosters, escalation, digests, and the one scheduler process."""

@@ -1,0 +1,111 @@
+"""The one scheduler process: APScheduler fires the jobs, a database lease picks the leader."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+
+from alerts import jobs
+from core import clock
+from core.db import db
+from models import Lease
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "scheduler"
+LEASE_TTL = timedelta(seconds=60)
+HEARTBEAT_SECONDS = 15
+
+
+def holder_id() -> str:
+    """Who this process is, for the lease row."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def acquire_lease(holder: str, now: datetime, ttl: timedelta = LEASE_TTL) -> bool:
+    """Take or renew the scheduler lease; False while another live process holds it."""
+    expires = now + ttl
+    renewed = db.session.execute(
+        update(Lease)
+        .where(Lease.name == LEASE_NAME)
+        .where(or_(Lease.holder == holder, Lease.expires_at < now))
+        .values(holder=holder, expires_at=expires)
+    ).rowcount
+    if not renewed:
+        db.session.add(Lease(name=LEASE_NAME, holder=holder, expires_at=expires))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            return False
+    db.session.commit()
+    return True
+
+
+def release_lease(holder: str) -> None:
+    """Give the lease up at a clean shutdown so a standby takes over at once."""
+    db.session.execute(
+        update(Lease)
+        .where(Lease.name == LEASE_NAME, Lease.holder == holder)
+        .values(expires_at=clock.now())
+    )
+    db.session.commit()
+
+
+class SchedulerProcess:
+    """APScheduler in the foreground; every firing runs only while this process leads."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.holder = holder_id()
+        self.is_leader = False
+        self.scheduler = BlockingScheduler(timezone="UTC")
+
+    def heartbeat(self) -> None:
+        """Renew or take the lease."""
+        with self.app.app_context():
+            was = self.is_leader
+            self.is_leader = acquire_lease(self.holder, clock.now())
+            if was != self.is_leader:
+                log.info("scheduler %s", "leading" if self.is_leader else "standing by")
+
+    def fire(self, name: str) -> None:
+        """Run one job for its due moment, if this process leads."""
+        if not self.is_leader:
+            return
+        with self.app.app_context():
+            job = {j.name: j for j in jobs.registered()}[name]
+            outcome = jobs.run_if_due(job, clock.now())
+            if outcome is not None:
+                log.info("job %s: %s", name, outcome)
+
+    def start(self) -> None:
+        """Schedule the heartbeat and every registered job, then block until stopped."""
+        self.heartbeat()
+        self.scheduler.add_job(
+            self.heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS), id="heartbeat"
+        )
+        for job in jobs.registered():
+            self.scheduler.add_job(
+                self.fire,
+                job.trigger,
+                args=[job.name],
+                id=job.name,
+                coalesce=True,  # after downtime: one run for all missed moments, not ten
+                misfire_grace_time=int(job.grace.total_seconds()),
+                max_instances=1,
+            )
+        log.info("scheduler started with %d jobs", len(jobs.registered()))
+        try:
+            self.scheduler.start()
+        finally:
+            with self.app.app_context():
+                release_lease(self.holder)

@@ -1,0 +1,1 @@
+"""Application core: factory, configuration, database, clock, crypto, i18n, errors."""

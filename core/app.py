@@ -1,0 +1,47 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from core import config as config_mod
+from core import crypto
+from core.db import db
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the SIGAP app; nothing starts running (no scheduler, no connections)."""
+    app = Flask(
+        "sigap", instance_path=str(config_mod.instance_dir()), instance_relative_config=True
+    )
+    app.config.update(config_mod.load(test_config))
+    app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH", 64 * 1024)
+    crypto.install(app.config["SIGAP_DATA_KEY"])
+    db.init_app(app)
+    _configure_logging(app)
+    _register(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    """Log ids and outcomes to stderr; what is logged never includes numbers or text."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+    app.logger.setLevel(logging.INFO)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _register(app: Flask) -> None:
+    """Attach blueprints, error handlers and CLI commands of every package."""
+    from alerts import cli as alerts_cli
+    from core import cli, errors, health
+
+    errors.init_app(app)
+    app.register_blueprint(health.bp)
+    cli.init_app(app)
+    alerts_cli.init_app(app)

@@ -1,0 +1,87 @@
+"""The database: one engine per app, one session per request or job, SQLite made concurrent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from core.config import ConfigError
+
+#: Seconds a SQLite writer waits for the lock before giving up (and intake spools instead).
+SQLITE_BUSY_SECONDS = 5
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout, foreign keys, and writers that lock at BEGIN."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # IMMEDIATE takes the write lock now, so two writers never deadlock on an upgrade
+        # from a read lock halfway through their transactions.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for a URL, or raise ConfigError with a one-line reason."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError("DATABASE_URL is not a database URL") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise ConfigError(f"DATABASE_URL names a driver that is not installed ({exc})") from None
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+class Database:
+    """Engine and scoped session, bound to a Flask app by `init_app`."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
+
+    def init_app(self, app: Flask) -> None:
+        """Create the engine from the app's DATABASE_URL and tidy sessions after each request."""
+        if self.engine is not None:
+            self.session.remove()
+            self.engine.dispose()
+        self.engine = make_engine(app.config["DATABASE_URL"])
+        self.session.configure(bind=self.engine)
+        app.teardown_appcontext(self._teardown)
+
+    def _teardown(self, _exc: BaseException | None) -> None:
+        self.session.remove()
+
+    def ping(self) -> bool:
+        """Return whether the database answers."""
+        try:
+            with self.engine.connect() as conn:  # type: ignore[union-attr]
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+
+db = Database()
