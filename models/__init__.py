@@ -2,17 +2,33 @@
 
 from models.agency import Account, Agency, AgencyKind, Role
 from models.base import Base
+from models.case import AgencyRole, Case, CaseAgency, CaseEvent, CaseStatus, Report, RoutingRule
+from models.message import InboundMessage, InboundStatus
+from models.outbox import Outbox, OutboxStatus, Purpose
 from models.region import Region, RegionLevel
+from models.reporter import Reporter
 from models.schedule import JobRun, Lease
 
 __all__ = [
     "Account",
     "Agency",
     "AgencyKind",
+    "AgencyRole",
     "Base",
+    "Case",
+    "CaseAgency",
+    "CaseEvent",
+    "CaseStatus",
+    "InboundMessage",
+    "InboundStatus",
     "JobRun",
     "Lease",
+    "Outbox",
+    "OutboxStatus",
+    "Purpose",
     "Region",
     "RegionLevel",
-    "Role",
+    "Reporter",
+    "Report",
+    "RoutingRule",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 23:02:00.634901
+Create Date: 2026-11-27 23:03:46.515078
 """
 
 from collections.abc import Sequence
@@ -61,6 +61,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_region_parent_code"), ["parent_code"], unique=False)
 
     op.create_table(
+        "reporter",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("phone_hash", sa.String(length=64), nullable=False),
+        sa.Column("phone", sa.Text(), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("may_contact", sa.Boolean(), nullable=True),
+        sa.Column("is_opted_out", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reporter")),
+        sa.UniqueConstraint("phone_hash", name=op.f("uq_reporter_phone_hash")),
+    )
+    op.create_table(
         "agency",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
@@ -89,6 +101,57 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("agency", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agency_region_code"), ["region_code"], unique=False)
+
+    op.create_table(
+        "inbound_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("provider_message_id", sa.String(length=64), nullable=False),
+        sa.Column("sender_hash", sa.String(length=64), nullable=False),
+        sa.Column("sender", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("media", sa.Text(), nullable=True),
+        sa.Column("profile_name", sa.Text(), nullable=True),
+        sa.Column("button_payload", sa.Text(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "received",
+                "processed",
+                "failed",
+                name="inboundstatus",
+                native_enum=False,
+                length=17,
+            ),
+            nullable=False,
+        ),
+        sa.Column("reply", sa.Text(), nullable=True),
+        sa.Column("error", sa.String(length=200), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("spooled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reporter_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["reporter_id"], ["reporter.id"], name=op.f("fk_inbound_message_reporter_id_reporter")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_message")),
+        sa.UniqueConstraint(
+            "provider", "provider_message_id", name=op.f("uq_inbound_message_provider")
+        ),
+    )
+    with op.batch_alter_table("inbound_message", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inbound_message_reporter_id"), ["reporter_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_inbound_message_retry", ["status", "next_attempt_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_inbound_message_sender_hash"), ["sender_hash"], unique=False
+        )
 
     op.create_table(
         "account",
@@ -125,19 +188,297 @@ def upgrade() -> None:
     with op.batch_alter_table("account", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_account_agency_id"), ["agency_id"], unique=False)
 
+    op.create_table(
+        "routing_rule",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=True),
+        sa.Column("victim", sa.String(length=32), nullable=True),
+        sa.Column("priority", sa.String(length=16), nullable=True),
+        sa.Column("region_code", sa.String(length=13), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum("primary", "supporting", name="agencyrole", native_enum=False, length=18),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_routing_rule_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(
+            ["region_code"], ["region.code"], name=op.f("fk_routing_rule_region_code_region")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_routing_rule")),
+        sa.UniqueConstraint(
+            "category", "victim", "region_code", "agency_id", name=op.f("uq_routing_rule_category")
+        ),
+    )
+    with op.batch_alter_table("routing_rule", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_routing_rule_region_code"), ["region_code"], unique=False
+        )
+
+    op.create_table(
+        "cases",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reference", sa.String(length=12), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "baru",
+                "diterima",
+                "ditangani",
+                "dirujuk",
+                "selesai",
+                "ditolak",
+                name="casestatus",
+                native_enum=False,
+                length=17,
+            ),
+            nullable=False,
+        ),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("victim", sa.String(length=32), nullable=False),
+        sa.Column("priority", sa.String(length=16), nullable=False),
+        sa.Column("region_code", sa.String(length=13), nullable=False),
+        sa.Column("assigned_account_id", sa.Integer(), nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ack_due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("police_report_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("police_reported_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["assigned_account_id"],
+            ["account.id"],
+            name=op.f("fk_cases_assigned_account_id_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["region_code"], ["region.code"], name=op.f("fk_cases_region_code_region")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
+        sa.UniqueConstraint("reference", name=op.f("uq_cases_reference")),
+    )
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index("ix_case_ack_due", ["status", "ack_due_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cases_region_code"), ["region_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cases_updated_at"), ["updated_at"], unique=False)
+
+    op.create_table(
+        "case_agency",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum("primary", "supporting", name="agencyrole", native_enum=False, length=18),
+            nullable=False,
+        ),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_case_agency_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_case_agency_case_id_cases")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_agency")),
+        sa.UniqueConstraint("case_id", "agency_id", name=op.f("uq_case_agency_case_id")),
+    )
+    with op.batch_alter_table("case_agency", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_agency_agency_id"), ["agency_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_case_agency_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
+        "case_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("actor_account_id", sa.Integer(), nullable=True),
+        sa.Column("actor", sa.String(length=32), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["actor_account_id"],
+            ["account.id"],
+            name=op.f("fk_case_event_actor_account_id_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_case_event_case_id_cases")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_event")),
+    )
+    with op.batch_alter_table("case_event", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_event_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=120), nullable=False),
+        sa.Column(
+            "purpose",
+            sa.Enum(
+                "reply",
+                "alert",
+                "reminder",
+                "escalation",
+                "confirmation",
+                "digest",
+                "summary",
+                "admin",
+                name="purpose",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("to", sa.Text(), nullable=False),
+        sa.Column("to_hash", sa.String(length=64), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("content_sid", sa.String(length=64), nullable=True),
+        sa.Column("content_variables", sa.Text(), nullable=True),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.Column("account_id", sa.Integer(), nullable=True),
+        sa.Column("reporter_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "sending",
+                "sent",
+                "delivered",
+                "read",
+                "failed",
+                "undelivered",
+                "dead",
+                "cancelled",
+                name="outboxstatus",
+                native_enum=False,
+                length=19,
+            ),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_by", sa.String(length=80), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("outcome_unknown", sa.Boolean(), nullable=False),
+        sa.Column("provider_message_id", sa.String(length=64), nullable=True),
+        sa.Column("error_code", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("status_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_outbox_account_id_account")
+        ),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_outbox_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["reporter_id"], ["reporter.id"], name=op.f("fk_outbox_reporter_id_reporter")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_outbox_idempotency_key")),
+        sa.UniqueConstraint("provider_message_id", name=op.f("uq_outbox_provider_message_id")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_case_id"), ["case_id"], unique=False)
+        batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outbox_to_hash"), ["to_hash"], unique=False)
+
+    op.create_table(
+        "report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("client_uuid", sa.String(length=36), nullable=True),
+        sa.Column("inbound_message_id", sa.Integer(), nullable=True),
+        sa.Column("reporter_id", sa.Integer(), nullable=True),
+        sa.Column("facilitator_id", sa.Integer(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("victim", sa.String(length=32), nullable=False),
+        sa.Column("priority", sa.String(length=16), nullable=False),
+        sa.Column("region_code", sa.String(length=13), nullable=True),
+        sa.Column("is_anonymous", sa.Boolean(), nullable=False),
+        sa.Column("may_contact", sa.Boolean(), nullable=True),
+        sa.Column("captured_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_report_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["facilitator_id"], ["account.id"], name=op.f("fk_report_facilitator_id_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_message_id"],
+            ["inbound_message.id"],
+            name=op.f("fk_report_inbound_message_id_inbound_message"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["region_code"], ["region.code"], name=op.f("fk_report_region_code_region")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reporter_id"], ["reporter.id"], name=op.f("fk_report_reporter_id_reporter")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report")),
+        sa.UniqueConstraint("client_uuid", name=op.f("uq_report_client_uuid")),
+    )
+    with op.batch_alter_table("report", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_report_facilitator_id"), ["facilitator_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_report_reporter_id"), ["reporter_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("report", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_reporter_id"))
+        batch_op.drop_index(batch_op.f("ix_report_facilitator_id"))
+        batch_op.drop_index(batch_op.f("ix_report_case_id"))
+
+    op.drop_table("report")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_to_hash"))
+        batch_op.drop_index("ix_outbox_due")
+        batch_op.drop_index(batch_op.f("ix_outbox_case_id"))
+
+    op.drop_table("outbox")
+    with op.batch_alter_table("case_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_event_case_id"))
+
+    op.drop_table("case_event")
+    with op.batch_alter_table("case_agency", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_agency_case_id"))
+        batch_op.drop_index(batch_op.f("ix_case_agency_agency_id"))
+
+    op.drop_table("case_agency")
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cases_updated_at"))
+        batch_op.drop_index(batch_op.f("ix_cases_region_code"))
+        batch_op.drop_index("ix_case_ack_due")
+
+    op.drop_table("cases")
+    with op.batch_alter_table("routing_rule", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_routing_rule_region_code"))
+
+    op.drop_table("routing_rule")
     with op.batch_alter_table("account", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_account_agency_id"))
 
     op.drop_table("account")
+    with op.batch_alter_table("inbound_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inbound_message_sender_hash"))
+        batch_op.drop_index("ix_inbound_message_retry")
+        batch_op.drop_index(batch_op.f("ix_inbound_message_reporter_id"))
+
+    op.drop_table("inbound_message")
     with op.batch_alter_table("agency", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agency_region_code"))
 
     op.drop_table("agency")
+    op.drop_table("reporter")
     with op.batch_alter_table("region", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_region_parent_code"))
 

@@ -1,0 +1,140 @@
+"""Cases, the reports that make them, the agencies on them, and their append-only timeline."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.crypto import Encrypted
+from models.base import Base, str_enum, utcnow
+
+
+class CaseStatus(enum.StrEnum):
+    BARU = "baru"  # new, nobody has acknowledged it
+    DITERIMA = "diterima"  # acknowledged by an agency
+    DITANGANI = "ditangani"  # being handled
+    DIRUJUK = "dirujuk"  # referred to another agency
+    SELESAI = "selesai"  # closed
+    DITOLAK = "ditolak"  # not a case
+
+
+class AgencyRole(enum.StrEnum):
+    PRIMARY = "primary"
+    SUPPORTING = "supporting"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        #: Escalation reads only unacknowledged cases whose deadline is due.
+        Index("ix_case_ack_due", "status", "ack_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What people type and say on the phone, e.g. K7M4Q2.
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.BARU)
+    category: Mapped[str] = mapped_column(String(32))
+    victim: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(16))
+    #: The most precise place known: a village, else a district, regency or province.
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    assigned_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Deadline for an agency to acknowledge, from the priority's SLA.
+    ack_due_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    #: Sexual violence: the 3x24h deadline to report to the police (UU TPKS art. 41).
+    police_report_due_at: Mapped[datetime | None]
+    police_reported_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+
+    agencies: Mapped[list[CaseAgency]] = relationship(
+        back_populates="case", cascade="all, delete-orphan"
+    )
+    reports: Mapped[list[Report]] = relationship(back_populates="case")
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class CaseAgency(Base):
+    __tablename__ = "case_agency"
+    __table_args__ = (UniqueConstraint("case_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    role: Mapped[AgencyRole] = mapped_column(str_enum(AgencyRole))
+    #: False once the case was referred away from this agency; history keeps the row.
+    is_active: Mapped[bool] = mapped_column(default=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="agencies")
+
+
+class Report(Base):
+    """One report from one person (or one facilitator entry), joined to a case."""
+
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: "sms", "whatsapp" or "app" (facilitator sync).
+    source: Mapped[str] = mapped_column(String(16))
+    #: The phone's own id for a synced report: a resent sync finds it here.
+    client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id"), index=True)
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    text: Mapped[str] = mapped_column(Encrypted())
+    category: Mapped[str] = mapped_column(String(32))
+    victim: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(16))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    is_anonymous: Mapped[bool] = mapped_column(default=False)
+    may_contact: Mapped[bool | None]
+    #: When the phone says it was captured (its clock may be off); received_at is ours.
+    captured_at: Mapped[datetime | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+
+    case: Mapped[Case | None] = relationship(back_populates="reports")
+
+
+class CaseEvent(Base):
+    """One line of a case's timeline; rows are only ever added."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: opened, report_joined, routed, acknowledged, status, note, referred, read, split, alerted…
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    #: "system", "reporter", "scheduler" when no account acted.
+    actor: Mapped[str] = mapped_column(String(32), default="system")
+    #: JSON details; encrypted because notes and reasons are free text.
+    detail: Mapped[str | None] = mapped_column(Encrypted())
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class RoutingRule(Base):
+    """(category, victim, region) to an agency; empty category or victim matches any."""
+
+    __tablename__ = "routing_rule"
+    __table_args__ = (UniqueConstraint("category", "victim", "region_code", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str | None] = mapped_column(String(32))
+    victim: Mapped[str | None] = mapped_column(String(32))
+    #: Only for this priority (e.g. police for darurat); empty matches any.
+    priority: Mapped[str | None] = mapped_column(String(16))
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    role: Mapped[AgencyRole] = mapped_column(str_enum(AgencyRole))

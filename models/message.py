@@ -1,0 +1,53 @@
+"""Raw inbound messages, stored before anything interprets them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.crypto import Encrypted
+from models.base import Base, str_enum, utcnow
+
+
+class InboundStatus(enum.StrEnum):
+    RECEIVED = "received"  # stored, not yet interpreted
+    PROCESSED = "processed"  # interpreted; `reply` holds what the sender was told
+    FAILED = "failed"  # interpretation raised; the sweeper retries it
+
+
+class InboundMessage(Base):
+    __tablename__ = "inbound_message"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_message_id"),
+        #: The retry sweeper reads only failed rows that are due.
+        Index("ix_inbound_message_retry", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    provider_message_id: Mapped[str] = mapped_column(String(64))
+    sender_hash: Mapped[str] = mapped_column(String(64), index=True)
+    sender: Mapped[str] = mapped_column(Encrypted())
+    body: Mapped[str] = mapped_column(Encrypted())
+    #: JSON list of {url, content_type}: references only, never fetched from other hosts.
+    media: Mapped[str | None] = mapped_column(Encrypted())
+    profile_name: Mapped[str | None] = mapped_column(Encrypted())
+    button_payload: Mapped[str | None] = mapped_column(Encrypted())
+    status: Mapped[InboundStatus] = mapped_column(
+        str_enum(InboundStatus), default=InboundStatus.RECEIVED
+    )
+    #: What the sender was answered, so a resent webhook gets the same answer.
+    reply: Mapped[str | None] = mapped_column(Encrypted())
+    #: An error type or code, never a message that could quote the text.
+    error: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+    #: Set when the message came through the spool while the database was down.
+    spooled_at: Mapped[datetime | None]
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id"), index=True)
