@@ -28,7 +28,8 @@ __all__ = [
     "Purpose",
     "Region",
     "RegionLevel",
-    "Reporter",
     "Report",
+    "Reporter",
+    "Role",
     "RoutingRule",
 ]
