@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,10 +16,12 @@ from core.app import create_app
 from core.db import db
 from core.gazetteer import load_regions
 from models import Base
+from tests.signing import TEST_AUTH_TOKEN, Poster
+
+pytest_plugins = ["tests.twilio_mock"]
 
 #: A fixed data key for tests (32 bytes, base64); never used anywhere else.
 TEST_DATA_KEY = "c2lnYXAgdGVzdCBrZXk7IG5ldmVyIHByb2R1Y3Rpb24="
-TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 
 
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -83,6 +85,16 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
+def make_app(db_url: str) -> Callable[..., Flask]:
+    """Build another app on the suite's database with some configuration changed."""
+
+    def make(**extra: object) -> Flask:
+        return create_app(test_config(db_url, **extra))
+
+    return make
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
@@ -115,3 +127,9 @@ def fresh_db_url(db_url: str, tmp_path: Path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def poster(client: FlaskClient) -> Poster:
+    """Posts webhooks signed as Twilio signs them."""
+    return Poster(client)

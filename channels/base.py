@@ -1,0 +1,135 @@
+"""Channel-neutral message types: what every provider adapter takes and gives."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+ChannelKind = Literal["sms", "whatsapp"]
+CHANNEL_KINDS: tuple[ChannelKind, ...] = ("sms", "whatsapp")
+
+
+class ChannelError(Exception):
+    """A provider payload that cannot become a message, with a machine-readable code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """One attachment as the provider announced it; fetching it is someone else's job."""
+
+    url: str
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """A message a person sent us, in nobody's field names."""
+
+    provider: str
+    channel: ChannelKind
+    provider_message_id: str
+    sender: str
+    recipient: str
+    text: str
+    media: tuple[MediaRef, ...] = ()
+    profile_name: str | None = None
+    button_payload: str | None = None
+
+
+# Ranks order the delivery states; failures share the rank of `delivered` so that a late
+# failure report cannot overwrite a message the phone already received.
+_RANKS = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 2, "undelivered": 2}
+_FINAL = frozenset({"failed", "undelivered"})
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where an outbound message is on its way to the phone."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+
+    @property
+    def rank(self) -> int:
+        """Return how far along the way this status is."""
+        return _RANKS[self.value]
+
+    @property
+    def is_final(self) -> bool:
+        """Return whether no later status can replace this one."""
+        return self.value in _FINAL
+
+    @staticmethod
+    def advances(old: DeliveryStatus | None, new: DeliveryStatus) -> bool:
+        """Return whether `new` may replace `old`: status only moves forward."""
+        if old is None:
+            return True
+        if old.is_final:
+            return False
+        return new.rank > old.rank
+
+
+@dataclass(frozen=True, slots=True)
+class StatusUpdate:
+    """A provider's report on a message we sent."""
+
+    provider_message_id: str
+    status: DeliveryStatus
+    error_code: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to send; a template (content_sid) replaces the body on WhatsApp."""
+
+    to: str
+    channel: ChannelKind
+    body: str
+    content_sid: str | None = None
+    content_variables: dict[str, str] | None = None
+    validity_seconds: int | None = None
+    status_callback: str | None = None
+
+
+class SendOutcome(enum.StrEnum):
+    """What the caller should do next with a message after one send attempt."""
+
+    SENT = "sent"  # the provider accepted it
+    RETRY = "retry"  # not accepted; try again later with backoff
+    FINAL = "final"  # rejected for good; never retry
+    NEXT_CHANNEL = "next_channel"  # this channel cannot reach this person: try another
+    UNKNOWN = "unknown"  # it may have arrived: ask find_sent before sending again
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """The outcome of one send attempt; `detail` never holds a number or message text."""
+
+    outcome: SendOutcome
+    provider_message_id: str | None = None
+    error_code: int | None = None
+    detail: str = ""
+
+
+class Provider(Protocol):
+    """Something that can send an `Outgoing` message and look one up afterwards."""
+
+    name: str
+
+    def send(self, msg: Outgoing) -> SendResult:
+        """Send one message and classify what happened."""
+        ...
+
+    def find_sent(self, msg: Outgoing, since: datetime) -> str | None:
+        """Return the provider's id for `msg` if it already accepted it after `since`."""
+        ...

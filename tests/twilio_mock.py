@@ -1,0 +1,100 @@
+"""pytest plugin: Twilio's REST API spec served by tools/twilio-mock for the session.
+
+The lead adds "tests.twilio_mock" to `pytest_plugins`; tests then ask for `twilio_mock`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "twilio-mock"
+# Prism's line for a request the spec refuses (it then answers 422).
+REJECTED = "Request did not pass the validation rules"
+# The first run installs Prism from the npm registry.
+START_TIMEOUT = 300
+
+
+@dataclass(frozen=True)
+class TwilioMock:
+    """A running mock: where it listens and what it logged."""
+
+    base_url: str
+    log_path: Path
+    pid: int
+
+    def log_lines(self, since: int = 0) -> list[str]:
+        """Return the mock's log lines, from line number `since` on."""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return text.splitlines()[since:]
+
+    def mark(self) -> int:
+        """Return the current end of the log, to read only what a test caused."""
+        return len(self.log_lines())
+
+    def rejected_count(self, since: int = 0) -> int:
+        """Return how many requests failed the spec's validation since `since`."""
+        return sum(REJECTED in line for line in self.log_lines(since))
+
+    def requests_to(self, path: str, since: int = 0) -> int:
+        """Return how many requests for `path` the mock received since `since`."""
+        return sum(
+            "[HTTP SERVER]" in line and f" {path} " in line for line in self.log_lines(since)
+        )
+
+
+def _free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _stop(pid: int) -> None:
+    """Stop the mock's process group and wait briefly for it to go."""
+    # The script starts Prism with setsid, so its PID is also its process group.
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.killpg(pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def twilio_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwilioMock]:
+    """Start tools/twilio-mock on a free port for the session and stop it afterwards."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed: tools/twilio-mock installs Stoplight Prism with it")
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("twilio-mock") / "prism.log"
+    started = subprocess.run(
+        [str(SCRIPT), str(port)],
+        env={**os.environ, "TWILIO_MOCK_LOG": str(log_path)},
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+        check=False,
+    )
+    if started.returncode != 0:
+        pytest.fail(f"tools/twilio-mock did not start:\n{started.stderr}", pytrace=False)
+    pid = int(started.stdout.split()[-1])
+    try:
+        yield TwilioMock(f"http://127.0.0.1:{port}", log_path, pid)
+    finally:
+        _stop(pid)
