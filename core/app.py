@@ -18,7 +18,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         "sigap", instance_path=str(config_mod.instance_dir()), instance_relative_config=True
     )
     app.config.update(config_mod.load(test_config))
-    app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH", 64 * 1024)
+    # Twilio never posts more than a few kilobytes; the API sync batch is the largest body.
+    app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or 1024 * 1024
     crypto.install(app.config["SIGAP_DATA_KEY"])
     db.init_app(app)
     _configure_logging(app)
@@ -38,6 +39,7 @@ def _configure_logging(app: Flask) -> None:
 
 def _register(app: Flask) -> None:
     """Attach blueprints, error handlers and CLI commands of every package."""
+    import webhooks
     from alerts import cli as alerts_cli
     from core import cli, errors, health
 
@@ -45,3 +47,4 @@ def _register(app: Flask) -> None:
     app.register_blueprint(health.bp)
     cli.init_app(app)
     alerts_cli.init_app(app)
+    webhooks.init_app(app)

@@ -17,7 +17,7 @@ from core.config import ConfigError
 SQLITE_BUSY_SECONDS = 5
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:
     """WAL, a busy timeout, foreign keys, and writers that lock at BEGIN."""
 
     @event.listens_for(engine, "connect")
@@ -26,7 +26,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -38,7 +38,7 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, busy_seconds: float = SQLITE_BUSY_SECONDS, **kwargs: Any) -> Engine:
     """Create an engine for a URL, or raise ConfigError with a one-line reason."""
     try:
         parsed = make_url(url)
@@ -51,7 +51,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     except (NoSuchModuleError, ImportError) as exc:
         raise ConfigError(f"DATABASE_URL names a driver that is not installed ({exc})") from None
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_seconds)
     return engine
 
 
@@ -67,7 +67,8 @@ class Database:
         if self.engine is not None:
             self.session.remove()
             self.engine.dispose()
-        self.engine = make_engine(app.config["DATABASE_URL"])
+        busy = float(app.config.get("SQLITE_BUSY_SECONDS") or SQLITE_BUSY_SECONDS)
+        self.engine = make_engine(app.config["DATABASE_URL"], busy_seconds=busy)
         self.session.configure(bind=self.engine)
         app.teardown_appcontext(self._teardown)
 

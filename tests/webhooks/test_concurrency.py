@@ -1,0 +1,60 @@
+"""Twenty copies of one webhook at the same moment on four gunicorn workers: stored once."""
+
+from __future__ import annotations
+
+import threading
+import urllib.parse
+import urllib.request
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db import db
+from models import InboundMessage
+from tests.servers import gunicorn
+from tests.signing import load_form, sign
+
+COPIES = 20
+
+
+def _post(url: str, form: dict[str, str]) -> tuple[int, bytes]:
+    request = urllib.request.Request(  # noqa: S310 - loopback test server
+        url,
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"X-Twilio-Signature": sign(url, form)},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        return response.status, response.read()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("route", ["sms", "whatsapp"])
+def test_same_message_sid_from_twenty_threads(app, db_url, route):
+    form = load_form("sms_plain.txt")
+    barrier = threading.Barrier(COPIES)
+    results: list[tuple[int, bytes]] = []
+    errors: list[BaseException] = []
+
+    with gunicorn(db_url, workers=4) as base:
+        url = f"{base}/webhooks/twilio/{route}"
+
+        def worker() -> None:
+            barrier.wait()
+            try:
+                results.append(_post(url, form))
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker) for _ in range(COPIES)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    assert errors == []
+    assert len(results) == COPIES
+    assert {status for status, _ in results} == {200}
+    assert len({body for _, body in results}) == 1
+    assert b"<Message>" in results[0][1]
+    stored = db.session.scalar(select(func.count()).select_from(InboundMessage))
+    assert stored == 1

@@ -1,0 +1,12 @@
+"""Thin HTTP in: verify the provider's signature, store the raw message, reply."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the webhook routes, their jobs and their commands."""
+    from webhooks import cli, jobs, twilio
+
+    app.register_blueprint(twilio.bp)
+    jobs.register_jobs()
+    cli.init_app(app)
