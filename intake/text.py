@@ -1,0 +1,66 @@
+"""Normalise free text from SMS and WhatsApp before matching words in it."""
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+from intake import lexicon
+
+# Letters or digits, or the two punctuation marks that carry meaning for triage.
+_TOKEN = re.compile(r"[^\W_]+|[!?]")
+# "anak2" is how people type the reduplicated plural "anak-anak" on a keypad.
+_REDUPLICATED = re.compile(r"([^\W\d_]{2,})2")
+_LETTERS_OR_DIGITS = re.compile(r"\d+|[^\W\d_]+")
+# Three or more of the same letter is emphasis ("tolongggg"), never spelling.
+_REPEATED = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def fold(text: str) -> str:
+    """Return ``text`` casefolded with accents and control characters removed."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = (ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(kept).casefold()
+
+
+def raw_tokens(text: str) -> list[str]:
+    """Split ``text`` into words, digits and ! or ?, keeping the original case."""
+    out: list[str] = []
+    for match in _TOKEN.finditer(unicodedata.normalize("NFKC", text)):
+        piece = match.group()
+        redup = _REDUPLICATED.fullmatch(piece)
+        if redup:
+            out.extend((redup.group(1), redup.group(1)))
+        elif piece in "!?":
+            if not out or out[-1] != piece:
+                out.append(piece)
+        else:
+            out.extend(_LETTERS_OR_DIGITS.findall(piece))
+    return out
+
+
+def tokens(text: str, abbreviations: Mapping[str, str] | None = None) -> list[str]:
+    """Return the folded words of ``text`` with repeats collapsed and abbreviations expanded."""
+    table = default_abbreviations() if abbreviations is None else abbreviations
+    out: list[str] = []
+    for token in raw_tokens(text):
+        word = _REPEATED.sub(r"\1", fold(token))
+        out.extend(table.get(word, word).split())
+    return _time_of_day(out)
+
+
+def normalise(text: str, abbreviations: Mapping[str, str] | None = None) -> str:
+    """Return ``text`` as space-separated normalised tokens."""
+    return " ".join(tokens(text, abbreviations))
+
+
+def default_abbreviations() -> dict[str, str]:
+    """Return the abbreviation table from the triage lexicon."""
+    return lexicon.load("triage")["abbreviations"]
+
+
+def _time_of_day(words: list[str]) -> list[str]:
+    """Rewrite "pukul 10" (o'clock) to "jam 10" so it never reads as hitting."""
+    return [
+        "jam" if word == "pukul" and i + 1 < len(words) and words[i + 1].isdigit() else word
+        for i, word in enumerate(words)
+    ]
