@@ -1,0 +1,509 @@
+"""Case work as services: file a report, acknowledge, change status, refer, note, read, split.
+
+Every function here flushes and never commits: the request or job that called it owns the
+transaction, and alerts only write rows that are sent after that commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from alerts import notify
+from cases import references, timeline, workflow
+from cases.deadlines import DEFAULT_ZONE, ack_due, police_report_due
+from cases.routing import CATEGORIES, PRIORITIES, VICTIMS, route
+from cases.workflow import AWAITING_ACK, CLOSED
+from models import Account, Agency, AgencyRole, Case, CaseAgency, CaseStatus, Region, Report
+
+log = logging.getLogger(__name__)
+
+#: The same reporter writing again about the same kind of harm: the same incident.
+SAME_REPORTER_WINDOW = timedelta(days=1)
+#: Another person in the same village reporting the same kind of harm: the same incident.
+SAME_VILLAGE_WINDOW = timedelta(hours=6)
+#: Lower is more urgent.
+_URGENCY = {"darurat": 0, "tinggi": 1, "biasa": 2}
+
+
+@dataclass(frozen=True)
+class ReportIn:
+    """A triaged report, as intake or the facilitator API hands it over."""
+
+    source: str  # "sms", "whatsapp" or "app"
+    text: str
+    category: str
+    victim: str
+    priority: str
+    region_code: str | None = None
+    reporter_id: int | None = None
+    facilitator_id: int | None = None
+    inbound_message_id: int | None = None
+    client_uuid: str | None = None
+    captured_at: datetime | None = None
+    is_anonymous: bool = False
+    may_contact: bool | None = None
+
+
+@dataclass(frozen=True)
+class FiledReport:
+    """What filing did: the report, its case, whether it joined one, whether it is new."""
+
+    report: Report
+    case: Case
+    joined: bool
+    is_new: bool
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What services need to know of the deployment, passed in rather than read from Flask."""
+
+    #: Where a case with no known place goes: the deployment's first province.
+    fallback_region: str = "72"
+    zone: str = DEFAULT_ZONE
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Deployment:
+        """Build from the app's configuration (PROVINCES, SIGAP_TIMEZONE)."""
+        return cls(config["PROVINCES"][0], config.get("SIGAP_TIMEZONE") or DEFAULT_ZONE)
+
+
+DEFAULT_DEPLOYMENT = Deployment()
+
+
+class NotOnCase(PermissionError):
+    """The account is not active staff of an agency active on the case."""
+
+
+# --- filing -------------------------------------------------------------------------------
+
+
+def file_report(
+    session: Session, item: ReportIn, now: datetime, deployment: Deployment = DEFAULT_DEPLOYMENT
+) -> FiledReport:
+    """Store a triaged report and open a case for it, or join it to its incident's case."""
+    _check_vocabulary(item.category, item.victim, item.priority)
+    earlier = _already_filed(session, item)
+    if earlier is not None and earlier.case is not None:
+        return FiledReport(
+            earlier, earlier.case, joined=_was_joined(session, earlier), is_new=False
+        )
+    region = _case_region(session, item, deployment)
+    case = _incident_case(session, item, region, now)
+    report = _new_report(session, item, now)
+    if case is None:
+        case = _open_case(session, report, region, now, deployment)
+        _opened(session, case, report, now)
+        _route_case(session, case, now)
+        return FiledReport(report, case, joined=False, is_new=True)
+    _join(session, case, report, now, deployment)
+    return FiledReport(report, case, joined=True, is_new=True)
+
+
+def _check_vocabulary(category: str, victim: str, priority: str) -> None:
+    """Refuse values triage never gives, before anything is written."""
+    for value, allowed in ((category, CATEGORIES), (victim, VICTIMS), (priority, PRIORITIES)):
+        if value not in allowed:
+            raise ValueError(f"'{value}' is not one of {', '.join(allowed)}")
+
+
+def _already_filed(session: Session, item: ReportIn) -> Report | None:
+    """Find the report a resent sync or a retried message already made."""
+    if item.client_uuid:
+        found = session.scalar(select(Report).where(Report.client_uuid == item.client_uuid))
+        if found is not None:
+            return found
+    if item.inbound_message_id is not None:
+        return session.scalar(
+            select(Report).where(Report.inbound_message_id == item.inbound_message_id).limit(1)
+        )
+    return None
+
+
+def _was_joined(session: Session, report: Report) -> bool:
+    """Say whether a report joined a case some other report opened."""
+    first = session.scalar(select(func.min(Report.id)).where(Report.case_id == report.case_id))
+    return first != report.id
+
+
+def _known_region(session: Session, code: str | None) -> str | None:
+    return code if code and session.get(Region, code) is not None else None
+
+
+def _case_region(session: Session, item: ReportIn, deployment: Deployment) -> str:
+    """The report's place, else its facilitator's, else the deployment's first province."""
+    if region := _known_region(session, item.region_code):
+        return region
+    if item.facilitator_id is not None:
+        facilitator = session.get(Account, item.facilitator_id)
+        if region := _known_region(session, facilitator.region_code if facilitator else None):
+            return region
+    return deployment.fallback_region
+
+
+def _incident_case(session: Session, item: ReportIn, region: str, now: datetime) -> Case | None:
+    """Find the open case of the same incident, if this report is about one."""
+    same = select(Case).join(Report, Report.case_id == Case.id)
+    same = same.where(Case.status.not_in(CLOSED), Case.category == item.category)
+    latest = (Report.received_at.desc(), Case.id.desc())
+    if item.reporter_id is not None:
+        case = session.scalar(
+            same.where(
+                Report.reporter_id == item.reporter_id,
+                Report.received_at >= now - SAME_REPORTER_WINDOW,
+            )
+            .order_by(*latest)
+            .limit(1)
+        )
+        if case is not None:
+            return case
+    # Only a village is small enough for "same place" to mean "same incident".
+    if region.count(".") != 3:
+        return None
+    return session.scalar(
+        same.where(Case.region_code == region, Report.received_at >= now - SAME_VILLAGE_WINDOW)
+        .order_by(*latest)
+        .limit(1)
+    )
+
+
+def _new_report(session: Session, item: ReportIn, now: datetime) -> Report:
+    """Add the report as told; the case may know its place better (facilitator, province)."""
+    report = Report(
+        source=item.source,
+        text=item.text,
+        category=str(item.category),
+        victim=str(item.victim),
+        priority=str(item.priority),
+        region_code=_known_region(session, item.region_code),
+        reporter_id=item.reporter_id,
+        facilitator_id=item.facilitator_id,
+        inbound_message_id=item.inbound_message_id,
+        client_uuid=item.client_uuid,
+        captured_at=item.captured_at,
+        is_anonymous=item.is_anonymous,
+        may_contact=item.may_contact,
+        received_at=now,
+    )
+    session.add(report)
+    return report
+
+
+def _reporting_actor(session: Session, report: Report) -> tuple[Account | None, str]:
+    """Who filed a report, for the timeline: the facilitator's account, or the reporter."""
+    if report.facilitator_id is not None:
+        return session.get(Account, report.facilitator_id), "facilitator"
+    return None, "reporter" if report.reporter_id is not None else "system"
+
+
+def _open_case(
+    session: Session, report: Report, region: str, now: datetime, deployment: Deployment
+) -> Case:
+    """Open a new case from a report, with its reference and deadlines."""
+    case = Case(
+        status=CaseStatus.BARU,
+        category=report.category,
+        victim=report.victim,
+        priority=report.priority,
+        region_code=region,
+        opened_at=now,
+        ack_due_at=ack_due(report.priority, now, deployment.zone),
+        police_report_due_at=police_report_due(report.category, now),
+        updated_at=now,
+    )
+    _insert_with_reference(session, case)
+    report.case = case
+    session.flush()
+    return case
+
+
+def _insert_with_reference(session: Session, case: Case) -> None:
+    """Insert a case under a fresh reference, drawing again when the unique index says taken."""
+    # Everything else goes in first, so a rolled-back savepoint can only take the case with it.
+    session.flush()
+
+    def taken(reference: str) -> bool:
+        case.reference = reference
+        try:
+            with session.begin_nested():
+                session.add(case)
+        except IntegrityError:
+            if session.scalar(select(Case.id).where(Case.reference == reference)) is None:
+                raise  # some other constraint: not ours to retry
+            return True
+        return False
+
+    references.unique_reference(taken)
+
+
+def _opened(session: Session, case: Case, report: Report, now: datetime) -> None:
+    actor, label = _reporting_actor(session, report)
+    timeline.record(session, case, "opened", now, actor, label, report_id=report.id)
+
+
+def _route_case(session: Session, case: Case, now: datetime) -> list[Agency]:
+    """Put the agencies the rules name on a case and tell alerts; return those newly added."""
+    routed = route(session, case.category, case.victim, case.priority, case.region_code)
+    on_case = {link.agency_id: link for link in case.agencies}
+    added: list[Agency] = []
+    for agency, role in routed:
+        link = on_case.get(agency.id)
+        if link is None:
+            case.agencies.append(CaseAgency(agency_id=agency.id, role=role, added_at=now))
+            added.append(agency)
+        elif not link.is_active:
+            # An agency the case was referred away from stays away; rules do not undo people.
+            continue
+        elif role == AgencyRole.PRIMARY and link.role != role:
+            link.role = role
+    if not routed and not case.agencies:
+        log.warning("case %s: no active agency to route to", case.id)
+        timeline.record(session, case, "unrouted", now)
+    if added:
+        roles = {a.code: r.value for a, r in routed}
+        timeline.record(
+            session, case, "routed", now, agencies={a.code: roles[a.code] for a in added}
+        )
+    session.flush()
+    if added:
+        notify.case_routed(session, case, added, now)
+    return added
+
+
+def _join(
+    session: Session, case: Case, report: Report, now: datetime, deployment: Deployment
+) -> None:
+    """Join a report to its incident's case; a more urgent report makes the case more urgent."""
+    report.case = case
+    session.flush()
+    actor, label = _reporting_actor(session, report)
+    timeline.record(session, case, "report_joined", now, actor, label, report_id=report.id)
+    if _URGENCY[report.priority] < _URGENCY[case.priority]:
+        _raise_priority(session, case, report.priority, now, deployment)
+
+
+def _raise_priority(
+    session: Session, case: Case, priority: str, now: datetime, deployment: Deployment
+) -> None:
+    """Make a case more urgent: an earlier deadline, and the agencies that urgency adds."""
+    timeline.record(
+        session, case, "priority_raised", now, from_priority=case.priority, to_priority=priority
+    )
+    case.priority = priority
+    if case.status in AWAITING_ACK:
+        case.ack_due_at = min(case.ack_due_at, ack_due(priority, now, deployment.zone))
+    added = _route_case(session, case, now)
+    # Agencies already on the case hear of the new urgency too: an alert twice beats a
+    # darurat case waiting in a digest.
+    already = [a for a in _active_agencies(session, case) if a not in added]
+    if already:
+        notify.case_routed(session, case, already, now)
+
+
+def relocate(session: Session, case: Case, region_code: str, now: datetime) -> list[Agency]:
+    """Place a case more precisely (a reporter named the village later) and route anew.
+
+    Agencies already on the case stay: they may have been alerted and be on their way.
+    Returns the agencies the new place adds; they are alerted like any routed agency.
+    """
+    if _known_region(session, region_code) is None or region_code == case.region_code:
+        return []
+    timeline.record(session, case, "located", now, region_code=region_code)
+    case.region_code = region_code
+    return _route_case(session, case, now)
+
+
+def _active_agencies(session: Session, case: Case) -> list[Agency]:
+    ids = [link.agency_id for link in case.agencies if link.is_active]
+    if not ids:
+        return []
+    return list(session.scalars(select(Agency).where(Agency.id.in_(ids)).order_by(Agency.code)))
+
+
+# --- work on a case -----------------------------------------------------------------------
+
+
+def find_case(session: Session, typed_reference: str) -> Case | None:
+    """Find a case by a reference as someone typed it."""
+    reference = references.normalise(typed_reference)
+    if not references.is_well_formed(reference):
+        return None
+    return session.scalar(select(Case).where(Case.reference == reference))
+
+
+def is_on_case(session: Session, case: Case, account: Account) -> bool:
+    """Say whether an account is active staff of an agency active on the case."""
+    if not account.is_active or account.agency_id is None:
+        return False
+    found = session.scalar(
+        select(CaseAgency.id)
+        .join(Agency, Agency.id == CaseAgency.agency_id)
+        .where(
+            CaseAgency.case_id == case.id,
+            CaseAgency.agency_id == account.agency_id,
+            CaseAgency.is_active.is_(True),
+            Agency.is_active.is_(True),
+        )
+    )
+    return found is not None
+
+
+def acknowledge(session: Session, case: Case, account: Account, now: datetime) -> bool:
+    """Record that an agency on the case has it; False if it was already acknowledged."""
+    if not is_on_case(session, case, account):
+        raise NotOnCase(f"account {account.id} is not on case {case.id}")
+    if case.status not in AWAITING_ACK:
+        return False
+    _move(session, case, CaseStatus.DITERIMA, now, account, "staff", None)
+    return True
+
+
+def change_status(
+    session: Session,
+    case: Case,
+    to: CaseStatus | str,
+    now: datetime,
+    actor: Account | None = None,
+    reason: str | None = None,
+    actor_label: str = "system",
+) -> None:
+    """Move a case to another status, if the workflow allows it; refer() does dirujuk."""
+    wanted = CaseStatus(to)
+    if wanted == CaseStatus.DIRUJUK:
+        raise ValueError("a referral names an agency: use refer()")
+    workflow.check(case.status, wanted, reason)
+    _move(session, case, wanted, now, actor, actor_label, reason)
+
+
+def _move(
+    session: Session,
+    case: Case,
+    wanted: CaseStatus,
+    now: datetime,
+    actor: Account | None,
+    actor_label: str,
+    reason: str | None,
+) -> None:
+    """Apply an allowed move: its timestamps, its timeline line, and what alerts must know."""
+    current = case.status
+    case.status = wanted
+    case.updated_at = now
+    acknowledged = current in AWAITING_ACK and wanted not in CLOSED
+    if acknowledged:
+        case.acknowledged_at = now
+        if actor is not None and actor.agency_id is not None:
+            case.assigned_account_id = actor.id
+    case.closed_at = now if wanted in CLOSED else None
+    kind = "acknowledged" if wanted == CaseStatus.DITERIMA and acknowledged else "status"
+    detail = {"from_status": current.value, "to_status": wanted.value}
+    if reason:
+        detail["reason"] = reason
+    timeline.record(session, case, kind, now, actor, actor_label, **detail)
+    session.flush()
+    if acknowledged:
+        notify.case_acknowledged(session, case, actor, now)
+    if wanted in CLOSED:
+        notify.case_closed(session, case, now)
+
+
+def refer(
+    session: Session,
+    case: Case,
+    to_agency: Agency,
+    now: datetime,
+    actor: Account | None = None,
+    reason: str | None = None,
+    actor_label: str = "system",
+    deployment: Deployment = DEFAULT_DEPLOYMENT,
+) -> None:
+    """Refer a case to another agency: it becomes primary, the old primaries step back."""
+    workflow.check(case.status, CaseStatus.DIRUJUK, reason)
+    if not to_agency.is_active:
+        raise ValueError(f"agency {to_agency.code} is not active")
+    stepping_back = [
+        link
+        for link in case.agencies
+        if link.is_active and link.role == AgencyRole.PRIMARY and link.agency_id != to_agency.id
+    ]
+    from_codes = _codes(session, [link.agency_id for link in stepping_back])
+    for link in stepping_back:
+        link.is_active = False  # kept, not deleted: the history of who had the case
+    _make_primary(case, to_agency, now)
+    current = case.status
+    case.status = CaseStatus.DIRUJUK
+    # The new agency must acknowledge in its turn, on the priority's deadline from now.
+    case.acknowledged_at = None
+    case.assigned_account_id = None
+    case.ack_due_at = ack_due(case.priority, now, deployment.zone)
+    case.updated_at = now
+    detail: dict[str, Any] = {"from_status": current.value, "from_agencies": from_codes}
+    if reason:
+        detail["reason"] = reason
+    timeline.record(
+        session, case, "referred", now, actor, actor_label, to_agency=to_agency.code, **detail
+    )
+    session.flush()
+    notify.case_routed(session, case, [to_agency], now)
+
+
+def _make_primary(case: Case, agency: Agency, now: datetime) -> None:
+    link = next((x for x in case.agencies if x.agency_id == agency.id), None)
+    if link is None:
+        case.agencies.append(CaseAgency(agency_id=agency.id, role=AgencyRole.PRIMARY, added_at=now))
+    else:
+        link.is_active = True
+        link.role = AgencyRole.PRIMARY
+
+
+def _codes(session: Session, agency_ids: list[int]) -> list[str]:
+    if not agency_ids:
+        return []
+    return sorted(session.scalars(select(Agency.code).where(Agency.id.in_(agency_ids))))
+
+
+def add_note(
+    session: Session, case: Case, text: str, now: datetime, actor: Account | None = None
+) -> None:
+    """Add a staff note to the timeline (stored encrypted, like every event's details)."""
+    if not text.strip():
+        raise ValueError("a note needs some text")
+    timeline.record(session, case, "note", now, actor, text=text)
+    session.flush()
+
+
+def record_read(session: Session, case: Case, account: Account, now: datetime) -> None:
+    """Record that someone opened a case: every read is in the audit trail."""
+    timeline.record(session, case, "read", now, account)
+    session.flush()
+
+
+def split_report(
+    session: Session,
+    report: Report,
+    now: datetime,
+    actor: Account | None = None,
+    reason: str | None = None,
+    deployment: Deployment = DEFAULT_DEPLOYMENT,
+) -> Case:
+    """Take a report out of its case into a new case of its own; return the new case."""
+    old = report.case
+    if old is None:
+        raise ValueError("the report is in no case")
+    if len(old.reports) < 2:
+        raise ValueError("the report is its case's only report: nothing to split from")
+    case = _open_case(session, report, report.region_code or old.region_code, now, deployment)
+    detail: dict[str, Any] = {"report_id": report.id}
+    if reason:
+        detail["reason"] = reason
+    timeline.record(session, old, "split", now, actor, to_case=case.reference, **detail)
+    timeline.record(session, case, "opened", now, actor, split_from=old.reference, **detail)
+    _route_case(session, case, now)
+    return case
