@@ -27,6 +27,9 @@ class Job:
     run: Callable[[datetime], str]
     #: A moment missed by more than this (the scheduler was down) is skipped, not run late.
     grace: timedelta = timedelta(minutes=10)
+    #: After downtime, fire once for all missed moments (APScheduler's coalesce); run_due
+    #: always runs only the latest due moment.
+    coalesce: bool = True
 
 
 _registry: dict[str, Job] = {}
@@ -67,7 +70,9 @@ def claim(job: Job, due_at: datetime) -> JobRun | None:
 
 def run_if_due(job: Job, now: datetime) -> str | None:
     """Run the job once for its latest due moment; return its summary, or None if not due."""
-    due_at = latest_due(job, now)
+    # Only moments within the grace can run, so only those need computing (an interval
+    # of seconds over the default lookback would be tens of thousands of steps).
+    due_at = latest_due(job, now, lookback=job.grace)
     if due_at is None or now - due_at > job.grace:
         return None
     run = claim(job, due_at)

@@ -10,16 +10,27 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from alerts import escalation
+from alerts.rosters import zone
 from models import Account, Agency, Case
 
 
 def case_routed(session: Session, case: Case, agencies: list[Agency], now: datetime) -> None:
     """Start alerting the on-call officers of agencies newly responsible for a case."""
+    tz = zone()
+    for agency in agencies:
+        escalation.start(session, case, agency, now, tz)
 
 
 def case_acknowledged(session: Session, case: Case, account: Account | None, now: datetime) -> None:
     """Stop the case's escalation chain and confirm to whoever acknowledged."""
+    # One deadline per case (Case.ack_due_at): the first acknowledgement answers it for
+    # every agency on the case, so all its chains stop.
+    escalation.stop_case(session, case, "acknowledged", now)
+    if account is not None:
+        escalation.confirm(session, case, account, now, zone())
 
 
 def case_closed(session: Session, case: Case, now: datetime) -> None:
     """Stop anything still pending for a closed or rejected case."""
+    escalation.stop_case(session, case, "closed", now)

@@ -99,7 +99,7 @@ class SchedulerProcess:
                 job.trigger,
                 args=[job.name],
                 id=job.name,
-                coalesce=True,  # after downtime: one run for all missed moments, not ten
+                coalesce=job.coalesce,  # after downtime: one run for all missed moments
                 misfire_grace_time=int(job.grace.total_seconds()),
                 max_instances=1,
             )

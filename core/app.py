@@ -41,10 +41,14 @@ def _register(app: Flask) -> None:
     """Attach blueprints, error handlers and CLI commands of every package."""
     import webhooks
     from alerts import cli as alerts_cli
+    from cases import cli as cases_cli
     from core import cli, errors, health
+    from intake import jobs as intake_jobs
 
     errors.init_app(app)
     app.register_blueprint(health.bp)
     cli.init_app(app)
     alerts_cli.init_app(app)
+    cases_cli.init_app(app)
     webhooks.init_app(app)
+    intake_jobs.init_app(app)

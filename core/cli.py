@@ -91,14 +91,17 @@ def regions_load(load_all: bool) -> None:
 @one_line_errors
 def seed_demo_command() -> None:
     """Load the gazetteer and demo agencies, staff and rosters if absent."""
+    from alerts.rosters import seed_demo_rosters
     from cases import seed_default_rules
 
     load_regions(db.session, set(current_app.config["PROVINCES"]))
     added = seed_demo(db.session)
     rules = seed_default_rules(db.session)
+    slots = seed_demo_rosters(db.session)
     db.session.commit()
     click.echo(
-        f"demo: {added['agencies']} agencies, {added['accounts']} accounts, {rules} routing rules added"
+        f"demo: {added['agencies']} agencies, {added['accounts']} accounts, "
+        f"{rules} routing rules, {slots} roster slots added"
     )
 
 

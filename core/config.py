@@ -28,6 +28,8 @@ DEFAULTS: dict[str, str | None] = {
     "PUBLIC_BASE_URL": None,
     "SIGAP_TIMEZONE": "Asia/Makassar",
     "SIGAP_PROVINCES": "72",
+    #: An approved WhatsApp template (Twilio Content SID) for alerts; unset: alerts go by SMS.
+    "SIGAP_WA_ALERT_CONTENT_SID": None,
 }
 
 

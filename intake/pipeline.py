@@ -1,16 +1,313 @@
-"""From a stored message to a reply: the one entry point the webhooks and the sweeper call."""
+"""From a stored message to a reply: the one entry point the webhooks and the sweeper call.
+
+Commands first (STATUS, staff OK/SELESAI, BANTUAN, BATAL, DARURAT, LAPOR), then an open
+dialog's answer, then free text: triage, and either a case at once or the fewest questions.
+An emergency opens its case before any question is asked.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cases.commands import handle_command
+from cases.operations import Deployment, ReportIn, file_report, relocate
 from channels import InboundMessage
 from core.i18n import t
+from intake import dialog as dlg
+from intake.keywords import Command, CommandKind, parse_command
+from intake.places import Gazetteer
+from intake.triage import triage
+from models import Account, Case, Dialog, DialogStatus, Reporter
 from models import InboundMessage as InboundRow
+
+#: An unanswered dialog is closed, and what was said filed as a report, after this long.
+DIALOG_TTL = timedelta(hours=4)
+_CASE_COMMANDS = {
+    CommandKind.STATUS: "status",
+    CommandKind.TERIMA: "ack",
+    CommandKind.SELESAI: "close",
+}
+
+
+def gazetteer() -> Gazetteer | None:
+    """The deployment's places, built once per process from the region table."""
+    from intake.gazetteer import current
+
+    return current()
 
 
 def handle_message(session: Session, row: InboundRow, msg: InboundMessage, now: datetime) -> str:
     """Interpret one stored message and return the reply text (flushes, never commits)."""
-    return t("reply.received")
+    reporter = _reporter(session, row, now)
+    places = gazetteer()
+    command = parse_command(msg.text, places)
+    if command is not None:
+        return _command(session, reporter, row, command, now)
+    if _is_staff(session, row.sender_hash):
+        return t("reply.staff_help", "id")
+    open_dialog = _open_dialog(session, reporter, now)
+    if open_dialog is not None:
+        return _continue(session, open_dialog, row, msg.text, now)
+    return _start(session, reporter, row, msg.text, now)
+
+
+def _reporter(session: Session, row: InboundRow, now: datetime) -> Reporter:
+    """The reporter behind a number, created on their first message."""
+    reporter = session.scalar(select(Reporter).where(Reporter.phone_hash == row.sender_hash))
+    if reporter is None:
+        reporter = Reporter(phone_hash=row.sender_hash, phone=row.sender, created_at=now)
+        session.add(reporter)
+        session.flush()
+    row.reporter_id = reporter.id
+    return reporter
+
+
+def _is_staff(session: Session, sender_hash: str) -> bool:
+    return (
+        session.scalar(
+            select(Account.id).where(Account.phone_hash == sender_hash, Account.is_active)
+        )
+        is not None
+    )
+
+
+def _command(
+    session: Session, reporter: Reporter, row: InboundRow, cmd: Command, now: datetime
+) -> str:
+    """Answer a command word."""
+    lang = reporter.language
+    if cmd.kind in _CASE_COMMANDS:
+        if cmd.ref is None:
+            return t("reply.status_how", lang)
+        return handle_command(
+            session, _CASE_COMMANDS[cmd.kind], cmd.ref, row.sender_hash, now, lang
+        )
+    if cmd.kind is CommandKind.BANTUAN:
+        return t("reply.help", lang)
+    if cmd.kind is CommandKind.BATAL:
+        return _cancel(session, reporter, now)
+    if cmd.kind is CommandKind.DARURAT:
+        return _emergency(session, reporter, row, cmd.rest, now)
+    return _lapor(session, reporter, row, cmd, now)
+
+
+def _lapor(
+    session: Session, reporter: Reporter, row: InboundRow, cmd: Command, now: datetime
+) -> str:
+    """LAPOR alone asks for the story; with text (or the facilitator form) it is a report."""
+    text = " ".join(part for part in (cmd.place, cmd.rest) if part)
+    if not text:
+        return t("reply.lapor_prompt", reporter.language)
+    # The facilitator form names the village first; a marker lets triage read it as one.
+    result = triage(f"desa {cmd.place}. {cmd.rest}" if cmd.place else cmd.rest, gazetteer())
+    state = dlg.plan(result, text)
+    if cmd.category is not None:
+        state.category = str(cmd.category)
+    return _proceed(session, reporter, row, state, now)
+
+
+def _emergency(
+    session: Session, reporter: Reporter, row: InboundRow, rest: str, now: datetime
+) -> str:
+    """DARURAT: someone is in danger now; open the case before asking anything."""
+    result = triage(rest, gazetteer()) if rest else None
+    state = (
+        dlg.plan(result, rest)
+        if result
+        else dlg.DialogState(
+            text="",
+            category="lainnya",
+            victim="tidak_diketahui",
+            priority="darurat",
+            language=reporter.language,
+            pending=[dlg.PLACE, dlg.CONTACT],
+        )
+    )
+    state.priority = "darurat"
+    if dlg.DANGER in state.pending:
+        state.pending.remove(dlg.DANGER)
+    return _proceed(session, reporter, row, state, now)
+
+
+def _start(session: Session, reporter: Reporter, row: InboundRow, text: str, now: datetime) -> str:
+    """Free text with no dialog open."""
+    result = triage(text, gazetteer())
+    reporter.language = result.language
+    if not result.is_report:
+        return t("reply.info", reporter.language)
+    return _proceed(session, reporter, row, dlg.plan(result, text), now)
+
+
+def _proceed(
+    session: Session,
+    reporter: Reporter,
+    row: InboundRow,
+    state: dlg.DialogState,
+    now: datetime,
+    dialog: Dialog | None = None,
+) -> str:
+    """Open the case when it is time, then ask the next question or confirm the reference."""
+    opened_now = None
+    if state.priority == "darurat" and state.case_id is None:
+        opened_now = _file(session, reporter, row, state, dialog, now)
+    question = dlg.next_question(state)
+    if question is None:
+        case = (
+            opened_now or _case(session, state) or _file(session, reporter, row, state, dialog, now)
+        )
+        if dialog is not None:
+            dialog.status, dialog.state, dialog.updated_at = DialogStatus.DONE, state.to_json(), now
+        return _opened_reply(case, state, reporter.language)
+    if dialog is None:
+        dialog = Dialog(
+            reporter_id=reporter.id, inbound_message_id=row.id, created_at=now, state=""
+        )
+        session.add(dialog)
+    dialog.state, dialog.updated_at, dialog.expires_at = state.to_json(), now, now + DIALOG_TTL
+    ask = _question_text(state, reporter.language)
+    if opened_now is not None:
+        return f"{_opened_reply(opened_now, state, reporter.language)} {ask}"
+    return ask
+
+
+def _file(
+    session: Session,
+    reporter: Reporter,
+    row: InboundRow,
+    state: dlg.DialogState,
+    dialog: Dialog | None,
+    now: datetime,
+) -> Case:
+    """File what is known as a report: a new case, or joined to its incident's case."""
+    item = ReportIn(
+        source=row.channel,
+        text=state.text,
+        category=state.category,
+        victim=state.victim,
+        priority=state.priority,
+        region_code=state.region_code,
+        reporter_id=reporter.id,
+        inbound_message_id=dialog.inbound_message_id if dialog else row.id,
+        may_contact=state.may_contact,
+    )
+    filed = file_report(session, item, now, Deployment.from_config(current_app.config))
+    state.case_id = filed.case.id
+    return filed.case
+
+
+def file_dialog(
+    session: Session,
+    reporter: Reporter,
+    first: InboundRow,
+    state: dlg.DialogState,
+    dialog: Dialog,
+    now: datetime,
+) -> Case:
+    """The case of a dialog: the one already opened, or one filed from what was said."""
+    return _case(session, state) or _file(session, reporter, first, state, dialog, now)
+
+
+def _case(session: Session, state: dlg.DialogState) -> Case | None:
+    return session.get(Case, state.case_id) if state.case_id else None
+
+
+def _opened_reply(case: Case, state: dlg.DialogState, lang: str) -> str:
+    key = "reply.opened_urgent" if state.priority == "darurat" else "reply.opened"
+    return t(key, lang, ref=case.reference)
+
+
+def _question_text(state: dlg.DialogState, lang: str) -> str:
+    """The question being asked, in the reporter's language."""
+    if state.asked == dlg.PLACE and state.candidates:
+        options = [dlg.choice_label(p) for p in dlg.choices(state, gazetteer())]
+        listed = ", ".join(f"{i} {label}" for i, label in enumerate(options, start=1))
+        return t("q.place_choice", lang, options=listed)
+    return t(f"q.{state.asked}", lang)
+
+
+def _open_dialog(session: Session, reporter: Reporter, now: datetime) -> Dialog | None:
+    return session.scalar(
+        select(Dialog)
+        .where(Dialog.reporter_id == reporter.id, Dialog.status == DialogStatus.OPEN)
+        .where(Dialog.expires_at > now)
+        .order_by(Dialog.id.desc())
+        .limit(1)
+    )
+
+
+def _continue(session: Session, dialog: Dialog, row: InboundRow, text: str, now: datetime) -> str:
+    """Take a reply to the question asked; ask again once if it answers nothing."""
+    reporter = session.get(Reporter, dialog.reporter_id)
+    state = dlg.DialogState.from_json(dialog.state)
+    if _answer(session, reporter, state, text, now):
+        return _proceed(session, reporter, row, state, now, dialog)
+    _more_details(state, text)
+    state.retries += 1
+    if state.retries > dlg.MAX_RETRIES:
+        return _proceed(session, reporter, row, state, now, dialog)
+    dialog.state, dialog.updated_at = state.to_json(), now
+    if state.priority == "darurat" and state.case_id is None:
+        # What they added says someone is in danger now: do not wait for answers.
+        state.pending.insert(0, state.asked)
+        return _proceed(session, reporter, row, state, now, dialog)
+    return f"{t('q.unclear', reporter.language)} {_question_text(state, reporter.language)}"
+
+
+def _answer(
+    session: Session, reporter: Reporter, state: dlg.DialogState, text: str, now: datetime
+) -> bool:
+    """Apply an answer to the question asked; return whether it answered it."""
+    if state.asked == dlg.PLACE:
+        before = state.region_code
+        if not dlg.answer_place(state, text, gazetteer()):
+            return False
+        if state.case_id and state.region_code and state.region_code != before:
+            relocate(session, _case(session, state), state.region_code, now)
+        return True
+    value = dlg.yes_no(text)
+    if value is None:
+        return False
+    if state.asked == dlg.DANGER and value:
+        state.priority = "darurat"
+    if state.asked == dlg.CONTACT:
+        state.may_contact = reporter.may_contact = value
+        _may_contact_on_reports(session, state, value)
+    return True
+
+
+def _may_contact_on_reports(session: Session, state: dlg.DialogState, value: bool) -> None:
+    """Record the reporter's word on being contacted, on the report already filed too."""
+    case = _case(session, state)
+    if case is not None:
+        for report in case.reports:
+            if report.reporter_id is not None and report.may_contact is None:
+                report.may_contact = value
+
+
+def _more_details(state: dlg.DialogState, text: str) -> None:
+    """A reply that is no answer is more of the story: add it and triage again."""
+    state.text = f"{state.text}\n{text}".strip()
+    result = triage(state.text, gazetteer())
+    if str(result.priority) == "darurat":
+        state.priority = "darurat"
+    if state.category == "lainnya":
+        state.category, state.victim = str(result.category), str(result.victim)
+    if state.region_code is None and result.location is not None:
+        state.region_code = result.location.code
+
+
+def _cancel(session: Session, reporter: Reporter, now: datetime) -> str:
+    """BATAL: stop the questions; an emergency already reported stays with the officers."""
+    dialog = _open_dialog(session, reporter, now)
+    if dialog is None:
+        return t("reply.nothing_to_cancel", reporter.language)
+    state = dlg.DialogState.from_json(dialog.state)
+    dialog.status, dialog.updated_at = DialogStatus.CANCELLED, now
+    case = _case(session, state)
+    if case is not None:
+        return t("reply.cancelled_kept", reporter.language, ref=case.reference)
+    return t("reply.cancelled", reporter.language)

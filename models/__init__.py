@@ -3,22 +3,29 @@
 from models.agency import Account, Agency, AgencyKind, Role
 from models.base import Base
 from models.case import AgencyRole, Case, CaseAgency, CaseEvent, CaseStatus, Report, RoutingRule
+from models.dialog import Dialog, DialogStatus
 from models.message import InboundMessage, InboundStatus
 from models.outbox import Outbox, OutboxStatus, Purpose
 from models.region import Region, RegionLevel
 from models.reporter import Reporter
+from models.roster import AlertChain, RosterOverride, RosterRole, RosterSlot
 from models.schedule import JobRun, Lease
+from models.token import ApiToken
 
 __all__ = [
     "Account",
     "Agency",
     "AgencyKind",
     "AgencyRole",
+    "AlertChain",
+    "ApiToken",
     "Base",
     "Case",
     "CaseAgency",
     "CaseEvent",
     "CaseStatus",
+    "Dialog",
+    "DialogStatus",
     "InboundMessage",
     "InboundStatus",
     "JobRun",
@@ -31,5 +38,8 @@ __all__ = [
     "Report",
     "Reporter",
     "Role",
+    "RosterOverride",
+    "RosterRole",
+    "RosterSlot",
     "RoutingRule",
 ]

@@ -43,3 +43,28 @@ class Poster:
         all_headers = {"X-Twilio-Signature": sig} if sig else {}
         all_headers.update(headers or {})
         return self.client.post(path, data=form, headers=all_headers)
+
+
+class Phone:
+    """A reporter's phone texting the SMS webhook, reading back the replies."""
+
+    def __init__(self, poster: Poster, number: str, route: str = "sms") -> None:
+        self.poster, self.number, self.route = poster, number, route
+        self.sent = 0
+
+    def say(self, text: str) -> str:
+        """Send one message and return the reply's text ("" for none)."""
+        import re
+        from html import unescape
+
+        self.sent += 1
+        prefix = "whatsapp:" if self.route == "whatsapp" else ""
+        sid = f"SM{abs(hash((self.number, self.sent, text))) % 16**32:032x}"
+        form = {
+            "MessageSid": sid, "AccountSid": "AC" + "0" * 32, "From": prefix + self.number,
+            "To": prefix + "+12025550100", "Body": text, "NumMedia": "0",
+        }
+        response = self.poster.post(f"/webhooks/twilio/{self.route}", form)
+        assert response.status_code == 200, response.data
+        found = re.search(r"<Message>(.*)</Message>", response.get_data(as_text=True), re.S)
+        return unescape(found.group(1)) if found else ""

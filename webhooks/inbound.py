@@ -8,14 +8,15 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from channels import InboundMessage
 from channels.twilio import is_twilio_media_url
 from core import clock
 from core.crypto import lookup_hash
+from core.db import derived_writes
 from core.i18n import t
 from intake import pipeline
 from models import InboundMessage as InboundRow
@@ -36,6 +37,9 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 STUCK_AFTER = timedelta(minutes=5)
 #: A duplicate that arrives while the first copy is still being interpreted waits this long.
 DUPLICATE_WAIT_SECONDS = 8.0
+
+
+_INSERT = insert(InboundRow).returning(InboundRow.id)
 
 
 @dataclass(frozen=True)
@@ -61,26 +65,34 @@ def record_inbound(
     session: Session, msg: InboundMessage, spooled_at: datetime | None = None
 ) -> Recorded:
     """Insert and commit the raw message; a resend finds the first copy instead."""
-    row = InboundRow(
-        provider=msg.provider,
-        channel=msg.channel,
-        provider_message_id=msg.provider_message_id,
-        sender_hash=lookup_hash(msg.sender),
-        sender=msg.sender,
-        body=msg.text,
-        media=_media_json(msg),
-        profile_name=msg.profile_name,
-        button_payload=msg.button_payload,
-        received_at=clock.now(),
-        next_attempt_at=clock.now() + STUCK_AFTER,
-        spooled_at=spooled_at,
-    )
-    session.add(row)
+    now = clock.now()
+    values = {
+        "provider": msg.provider,
+        "channel": msg.channel,
+        "provider_message_id": msg.provider_message_id,
+        "sender_hash": lookup_hash(msg.sender),
+        "sender": msg.sender,
+        "body": msg.text,
+        "media": _media_json(msg),
+        "profile_name": msg.profile_name,
+        "button_payload": msg.button_payload,
+        "status": InboundStatus.RECEIVED,
+        "attempts": 0,
+        "received_at": now,
+        "next_attempt_at": now + STUCK_AFTER,
+        "spooled_at": spooled_at,
+    }
     try:
+        # A Core insert: the hottest write of the service, without the unit of work's cost.
+        row_id = session.execute(_INSERT, values).scalar_one()
         session.commit()
-        return Recorded(row, True)
     except IntegrityError:
         session.rollback()
+    else:
+        row = InboundRow(id=row_id, **values)
+        make_transient_to_detached(row)
+        session.add(row)
+        return Recorded(row, True)
     existing = session.scalar(
         select(InboundRow).where(
             InboundRow.provider == msg.provider,
@@ -132,33 +144,39 @@ def interpret(session: Session, row: InboundRow, msg: InboundMessage, *, deliver
     """
     now = clock.now()
     try:
-        reply = pipeline.handle_message(session, row, msg, now)
-        row.status, row.reply, row.processed_at, row.error = (
-            InboundStatus.PROCESSED,
-            reply,
-            now,
-            None,
-        )
-        row.next_attempt_at = None
-        if deliver and reply:
-            from alerts.outbox import enqueue
-
-            enqueue(
-                session,
-                key=f"reply:{row.id}",
-                purpose="reply",
-                to=msg.sender,
-                channel=msg.channel,
-                body=reply,
-                reporter_id=row.reporter_id,
-                now=now,
-            )
-        session.commit()
+        with derived_writes():
+            reply = _interpret_once(session, row, msg, now, deliver)
     except Exception as exc:
         session.rollback()
         mark_failed(session, row, exc)
         return row.reply or t("reply.try_again")
-    log.info("inbound id=%s processed", row.id)
+    log.info(
+        "inbound id=%s sid=%s channel=%s processed", row.id, msg.provider_message_id, msg.channel
+    )
+    return reply
+
+
+def _interpret_once(
+    session: Session, row: InboundRow, msg: InboundMessage, now: datetime, deliver: bool
+) -> str:
+    """One transaction: intake's work, the row marked processed, a late reply queued."""
+    reply = pipeline.handle_message(session, row, msg, now)
+    row.status, row.reply, row.processed_at = InboundStatus.PROCESSED, reply, now
+    row.error, row.next_attempt_at = None, None
+    if deliver and reply:
+        from alerts.outbox import enqueue
+
+        enqueue(
+            session,
+            key=f"reply:{row.id}",
+            purpose="reply",
+            to=msg.sender,
+            channel=msg.channel,
+            body=reply,
+            reporter_id=row.reporter_id,
+            now=now,
+        )
+    session.commit()
     return reply
 
 
@@ -167,9 +185,6 @@ def receive(session: Session, msg: InboundMessage) -> str:
     recorded = record_inbound(session, msg)
     row = recorded.row
     if recorded.is_new:
-        log.info(
-            "inbound id=%s sid=%s channel=%s stored", row.id, msg.provider_message_id, msg.channel
-        )
         return interpret(session, row, msg, deliver=False)
     log.info("inbound id=%s sid=%s duplicate", row.id, msg.provider_message_id)
     if row.status == InboundStatus.RECEIVED:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 23:03:46.515078
+Create Date: 2026-11-27 23:26:26.364998
 """
 
 from collections.abc import Sequence
@@ -189,6 +189,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_account_agency_id"), ["agency_id"], unique=False)
 
     op.create_table(
+        "dialog",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reporter_id", sa.Integer(), nullable=False),
+        sa.Column("inbound_message_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "open",
+                "done",
+                "cancelled",
+                "expired",
+                name="dialogstatus",
+                native_enum=False,
+                length=17,
+            ),
+            nullable=False,
+        ),
+        sa.Column("state", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["inbound_message_id"],
+            ["inbound_message.id"],
+            name=op.f("fk_dialog_inbound_message_id_inbound_message"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["reporter_id"], ["reporter.id"], name=op.f("fk_dialog_reporter_id_reporter")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dialog")),
+    )
+    with op.batch_alter_table("dialog", schema=None) as batch_op:
+        batch_op.create_index("ix_dialog_due", ["status", "expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_dialog_reporter_id"), ["reporter_id"], unique=False)
+
+    op.create_table(
         "routing_rule",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=32), nullable=True),
@@ -216,6 +252,23 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_routing_rule_region_code"), ["region_code"], unique=False
         )
+
+    op.create_table(
+        "api_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_api_token_account_id_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_token")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_api_token_token_hash")),
+    )
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_token_account_id"), ["account_id"], unique=False)
 
     op.create_table(
         "cases",
@@ -263,6 +316,90 @@ def upgrade() -> None:
         batch_op.create_index("ix_case_ack_due", ["status", "ack_due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_region_code"), ["region_code"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_updated_at"), ["updated_at"], unique=False)
+
+    op.create_table(
+        "roster_override",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum(
+                "primary", "backup", "supervisor", name="rosterrole", native_enum=False, length=18
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_roster_override_account_id_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_roster_override_agency_id_agency")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_roster_override")),
+    )
+    with op.batch_alter_table("roster_override", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_roster_override_account_id"), ["account_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_roster_override_agency_id"), ["agency_id"], unique=False
+        )
+
+    op.create_table(
+        "roster_slot",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("weekday", sa.SmallInteger(), nullable=False),
+        sa.Column("starts", sa.Time(), nullable=False),
+        sa.Column("ends", sa.Time(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum(
+                "primary", "backup", "supervisor", name="rosterrole", native_enum=False, length=18
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_roster_slot_account_id_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_roster_slot_agency_id_agency")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_roster_slot")),
+    )
+    with op.batch_alter_table("roster_slot", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_roster_slot_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_roster_slot_agency_id"), ["agency_id"], unique=False)
+
+    op.create_table(
+        "alert_chain",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("next_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("digest_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("stopped_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("stop_reason", sa.String(length=20), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_alert_chain_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_alert_chain_case_id_cases")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_chain")),
+        sa.UniqueConstraint("case_id", "agency_id", name=op.f("uq_alert_chain_case_id")),
+    )
+    with op.batch_alter_table("alert_chain", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_alert_chain_agency_id"), ["agency_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_alert_chain_digest_at"), ["digest_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_alert_chain_next_at"), ["next_at"], unique=False)
 
     op.create_table(
         "case_agency",
@@ -454,16 +591,41 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_case_agency_agency_id"))
 
     op.drop_table("case_agency")
+    with op.batch_alter_table("alert_chain", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_alert_chain_next_at"))
+        batch_op.drop_index(batch_op.f("ix_alert_chain_digest_at"))
+        batch_op.drop_index(batch_op.f("ix_alert_chain_agency_id"))
+
+    op.drop_table("alert_chain")
+    with op.batch_alter_table("roster_slot", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_roster_slot_agency_id"))
+        batch_op.drop_index(batch_op.f("ix_roster_slot_account_id"))
+
+    op.drop_table("roster_slot")
+    with op.batch_alter_table("roster_override", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_roster_override_agency_id"))
+        batch_op.drop_index(batch_op.f("ix_roster_override_account_id"))
+
+    op.drop_table("roster_override")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_updated_at"))
         batch_op.drop_index(batch_op.f("ix_cases_region_code"))
         batch_op.drop_index("ix_case_ack_due")
 
     op.drop_table("cases")
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_token_account_id"))
+
+    op.drop_table("api_token")
     with op.batch_alter_table("routing_rule", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_routing_rule_region_code"))
 
     op.drop_table("routing_rule")
+    with op.batch_alter_table("dialog", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_dialog_reporter_id"))
+        batch_op.drop_index("ix_dialog_due")
+
+    op.drop_table("dialog")
     with op.batch_alter_table("account", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_account_agency_id"))
 

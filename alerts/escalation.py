@@ -1,0 +1,287 @@
+"""Escalation: alert the on-call officer, again at the deadline, then backup and supervisor.
+
+Each (case, agency) has one AlertChain row. Its `next_at` is when escalation next looks at
+it; the escalation job reads only chains whose `next_at` is due, by index, so its cost
+follows the open cases, not the archive. Stopping a chain sets `next_at` to NULL.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from alerts import outbox
+from alerts.digests import next_digest_at
+from alerts.messages import STAFF_LANG, alert_text, template_variables
+from alerts.rosters import OnCall, on_call
+from core.i18n import t
+from models import (
+    Account,
+    Agency,
+    AlertChain,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Outbox,
+    OutboxStatus,
+    Purpose,
+    Role,
+)
+
+#: Time between escalation steps after the deadline, by priority (step n waits n times
+#: this, up to four times).
+STEP = {
+    "darurat": timedelta(minutes=10),
+    "tinggi": timedelta(minutes=30),
+    "biasa": timedelta(hours=4),
+}
+#: Priorities alerted at once; the others wait for a digest.
+URGENT = frozenset({"darurat", "tinggi"})
+#: After this many steps without acknowledgement the chain stops and admins are told.
+MAX_LEVEL = 8
+CLOSED = frozenset({CaseStatus.SELESAI, CaseStatus.DITOLAK})
+#: Chains handled per escalation run; the rest wait a minute for the next run.
+BATCH = 500
+#: Level to (catalogue key, outbox purpose).
+_TEXTS = {0: ("alert.new", Purpose.ALERT), 1: ("alert.reminder", Purpose.REMINDER)}
+
+
+@dataclass
+class EscalationStats:
+    """What one escalation run did."""
+
+    escalated: int = 0
+    stopped: int = 0
+    messages: int = 0
+
+    def __str__(self) -> str:
+        return f"escalated {self.escalated}, stopped {self.stopped}, messages {self.messages}"
+
+
+def step_after(priority: str, level: int) -> timedelta:
+    """Return how long a chain at `level` waits for acknowledgement before the next step."""
+    return STEP.get(priority, STEP["biasa"]) * min(max(level, 1), 4)
+
+
+def start(session: Session, case: Case, agency: Agency, now: datetime, tz: ZoneInfo) -> AlertChain:
+    """Open the chain for a case at an agency, alerting at once if the case is urgent."""
+    chain = session.scalar(
+        select(AlertChain).where(AlertChain.case_id == case.id, AlertChain.agency_id == agency.id)
+    )
+    if chain is not None and chain.stopped_at is None:
+        return chain  # routed twice: one chain, one alert
+    if chain is None:
+        chain = AlertChain(case_id=case.id, agency_id=agency.id, started_at=now)
+        session.add(chain)
+    chain.level, chain.stopped_at, chain.stop_reason = 0, None, None
+    due = case.ack_due_at if case.ack_due_at > now else now + step_after(case.priority, 1)
+    chain.next_at = due
+    session.flush()
+    if case.priority in URGENT:
+        sent = alert_people(
+            session, case, agency, [on_call(session, agency.id, now, tz).first()], 0, now, tz
+        )
+        _event(session, case, agency, 0, sent, now)
+    else:
+        chain.digest_at = next_digest_at(now, tz)
+    return chain
+
+
+def escalate(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) -> EscalationStats:
+    """Take every due chain one step further, or stop it if its case was acknowledged."""
+    query = (
+        select(AlertChain)
+        .where(AlertChain.next_at <= now)
+        .order_by(AlertChain.next_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    chains = list(session.scalars(query))
+    cases = {
+        c.id: c
+        for c in session.scalars(select(Case).where(Case.id.in_({ch.case_id for ch in chains})))
+    }
+    agencies = {
+        a.id: a
+        for a in session.scalars(
+            select(Agency).where(Agency.id.in_({ch.agency_id for ch in chains}))
+        )
+    }
+    rosters: dict[int, OnCall] = {}
+    stats = EscalationStats()
+    for chain in chains:
+        case = cases[chain.case_id]
+        if case.acknowledged_at is not None or case.status in CLOSED:
+            stop(chain, "acknowledged" if case.acknowledged_at else "closed", now)
+            stats.stopped += 1
+            continue
+        if chain.agency_id not in rosters:
+            rosters[chain.agency_id] = on_call(session, chain.agency_id, now, tz)
+        stats.messages += _step(
+            session, chain, case, agencies[chain.agency_id], rosters[chain.agency_id], now, tz
+        )
+        stats.escalated += 1
+    session.flush()
+    return stats
+
+
+def _step(
+    session: Session,
+    chain: AlertChain,
+    case: Case,
+    agency: Agency,
+    who: OnCall,
+    now: datetime,
+    tz: ZoneInfo,
+) -> int:
+    """Send the next level's alerts for one chain; return how many messages were written."""
+    level = chain.level + 1
+    if level > MAX_LEVEL:
+        stop(chain, "exhausted", now)
+        outbox.notify_admins(
+            session, "alert.admin.exhausted", now, ref=case.reference, level=MAX_LEVEL
+        )
+        return 0
+    if level == 1:
+        people = [who.first()]
+    elif level == 2:
+        people = [who.backup, who.supervisor] if (who.backup or who.supervisor) else [who.first()]
+    else:
+        people = [who.primary, who.backup, who.supervisor]
+        if level == 3:
+            people += _coordinators(session)
+    chain.level, chain.next_at = level, now + step_after(case.priority, level)
+    sent = alert_people(session, case, agency, people, level, now, tz)
+    _event(session, case, agency, level, sent, now)
+    return len(sent)
+
+
+def alert_people(
+    session: Session,
+    case: Case,
+    agency: Agency,
+    people: list[Account | None],
+    level: int,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[int]:
+    """Write one alert per person (the agency's staff when nobody is rostered); return ids."""
+    unique = {p.id: p for p in people if p is not None and p.phone}
+    if not unique:
+        unique = {p.id: p for p in _agency_staff(session, agency)}
+    if not unique:
+        outbox.notify_admins(
+            session, "alert.admin.nobody", now, agency=agency.code, ref=case.reference
+        )
+        return []
+    key, purpose = _TEXTS.get(level, ("alert.escalation", Purpose.ESCALATION))
+    body = alert_text(session, case, key, tz, level)
+    template = _whatsapp_template()
+    for account in unique.values():
+        outbox.enqueue(
+            session,
+            key=f"alert:{case.id}:{agency.id}:{level}:{account.id}",
+            purpose=purpose,
+            to=account.phone,  # type: ignore[arg-type]
+            channel="whatsapp" if template else "sms",
+            body=body,
+            content_sid=template,
+            content_variables=template_variables(session, case, tz) if template else None,
+            case_id=case.id,
+            account_id=account.id,
+            now=now,
+        )
+    return list(unique)
+
+
+def _whatsapp_template() -> str | None:
+    """Return the approved alert template's Content SID when WhatsApp alerts can be sent."""
+    sid = current_app.config.get("SIGAP_WA_ALERT_CONTENT_SID")
+    return sid if sid and current_app.config.get("TWILIO_WHATSAPP_FROM") else None
+
+
+def _agency_staff(session: Session, agency: Agency) -> list[Account]:
+    """Return the agency's active staff with a phone: who is told when nobody is rostered."""
+    staff = session.scalars(
+        select(Account)
+        .where(Account.agency_id == agency.id, Account.role == Role.STAFF, Account.is_active)
+        .order_by(Account.id)
+        .limit(5)
+    ).all()
+    return [a for a in staff if a.phone]
+
+
+def _coordinators(session: Session) -> list[Account | None]:
+    """Return the active coordinators: they hear of a case nobody has acknowledged for long."""
+    return list(
+        session.scalars(select(Account).where(Account.role == Role.COORDINATOR, Account.is_active))
+    )
+
+
+def _event(
+    session: Session, case: Case, agency: Agency, level: int, accounts: list[int], now: datetime
+) -> None:
+    """Add the alert to the case's timeline."""
+    detail = {"agency": agency.code, "level": level, "accounts": accounts}
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            at=now,
+            kind="alerted" if level == 0 else "escalated",
+            actor="scheduler",
+            detail=json.dumps(detail),
+        )
+    )
+
+
+def stop(chain: AlertChain, reason: str, now: datetime) -> None:
+    """Stop a chain: it is never looked at again."""
+    chain.next_at = chain.digest_at = None
+    chain.stopped_at, chain.stop_reason = now, reason
+
+
+def stop_case(session: Session, case: Case, reason: str, now: datetime) -> int:
+    """Stop every chain of a case and cancel its alerts not yet sent; return chains stopped."""
+    stopped = 0
+    for chain in session.scalars(
+        select(AlertChain).where(AlertChain.case_id == case.id, AlertChain.stopped_at.is_(None))
+    ):
+        stop(chain, reason, now)
+        stopped += 1
+    session.execute(
+        update(Outbox)
+        .where(Outbox.case_id == case.id, Outbox.status == OutboxStatus.PENDING)
+        .where(Outbox.purpose.in_(outbox.ALERT_PURPOSES))
+        .values(status=OutboxStatus.CANCELLED, status_at=now)
+    )
+    session.flush()
+    return stopped
+
+
+def confirm(session: Session, case: Case, account: Account, now: datetime, tz: ZoneInfo) -> None:
+    """Tell the officer who acknowledged that it was recorded."""
+    if not account.phone:
+        return
+    outbox.enqueue(
+        session,
+        key=f"confirm:{case.id}:{account.id}",
+        purpose=Purpose.CONFIRMATION,
+        to=account.phone,
+        channel="sms",
+        body=t(
+            "alert.confirmed",
+            STAFF_LANG,
+            ref=case.reference,
+            time=now.astimezone(tz).strftime("%H:%M %Z"),
+        ),
+        case_id=case.id,
+        account_id=account.id,
+        now=now,
+    )

@@ -1,0 +1,391 @@
+"""The outbox: every outbound message is a row first, and a drain sends each row once.
+
+Services call `enqueue` inside their own transaction, so a message exists exactly when the
+change that caused it commits. `drain` claims due rows (several workers may drain at once),
+sends them outside the claim transaction, and records what the provider said.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from channels import ChannelError, DeliveryStatus, Outgoing, Provider, SendOutcome, SendResult
+from channels.base import StatusUpdate
+from core.crypto import lookup_hash
+from core.db import db
+from core.i18n import t
+from models import Account, AlertChain, Case, Outbox, OutboxStatus, Purpose, Reporter, Role
+
+log = logging.getLogger(__name__)
+
+#: Wait before attempt n+1 after attempt n failed for a reason that may pass.
+BACKOFF = (
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1
+#: A claim older than this is a worker that died mid-send: the next drain takes it back.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+#: Messages that are part of a case's alert chain.
+ALERT_PURPOSES = frozenset({Purpose.ALERT, Purpose.REMINDER, Purpose.ESCALATION})
+#: How long an alert stays worth delivering: a darurat alert hours late is worse than one
+#: that fails and escalates to the next person.
+ALERT_VALIDITY = {
+    "darurat": timedelta(minutes=15),
+    "tinggi": timedelta(hours=1),
+    "biasa": timedelta(hours=4),
+}
+TWILIO_MAX_VALIDITY = 36000
+#: Twilio's "recipient replied STOP".
+OPTED_OUT = 21610
+#: The delivery states a row can be in once the provider has accepted it.
+_DELIVERY = {s.value: s for s in DeliveryStatus}
+
+
+@dataclass
+class DrainStats:
+    """What one drain did, by outcome."""
+
+    claimed: int = 0
+    sent: int = 0
+    found: int = 0  # an earlier, unanswered attempt turned out to have been accepted
+    retried: int = 0
+    rerouted: int = 0
+    dead: int = 0
+    cancelled: int = 0
+    lost_claim: int = 0
+
+    def __str__(self) -> str:
+        return ", ".join(f"{f.name} {getattr(self, f.name)}" for f in fields(self))
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """One claimed row, read before the claim committed so sending needs no transaction."""
+
+    id: int
+    claimed_at: datetime
+    msg: Outgoing
+    created_at: datetime
+    attempts: int
+    outcome_unknown: bool
+    expires_at: datetime | None
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    purpose: Purpose,
+    to: str,
+    channel: str,
+    body: str,
+    content_sid: str | None = None,
+    content_variables: dict[str, str] | None = None,
+    case_id: int | None = None,
+    account_id: int | None = None,
+    reporter_id: int | None = None,
+    now: datetime,
+) -> Outbox:
+    """Write a message to send after commit; the same key twice gives the first row back."""
+    existing = session.scalar(select(Outbox).where(Outbox.idempotency_key == key))
+    if existing is not None:
+        return existing
+    row = Outbox(
+        idempotency_key=key,
+        purpose=purpose,
+        channel=channel,
+        to=to,
+        to_hash=lookup_hash(to),
+        body=body,
+        content_sid=content_sid,
+        content_variables=json.dumps(content_variables) if content_variables else None,
+        case_id=case_id,
+        account_id=account_id,
+        reporter_id=reporter_id,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    try:
+        # A savepoint: a concurrent writer of the same key must not undo the caller's work.
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return session.scalars(select(Outbox).where(Outbox.idempotency_key == key)).one()
+    return row
+
+
+def drain(now: datetime, provider: Provider, worker: str, limit: int = 100) -> DrainStats:
+    """Claim due rows, send each once, and record the outcomes."""
+    session = db.session()
+    stats = DrainStats()
+    claims = _claim(session, now, worker, limit)
+    stats.claimed = len(claims)
+    for claim in claims:
+        result = _attempt(session, claim, provider, now)
+        _record(session, claim, worker, result, now, stats)
+    session.expire_all()  # the rows were changed by UPDATE statements
+    return stats
+
+
+def _claim(session: Session, now: datetime, worker: str, limit: int) -> list[_Claim]:
+    """Mark up to `limit` due rows as ours and commit, so no other worker sends them."""
+    # A row in "sending" whose claim expired is due again: its next_attempt_at is the
+    # claim's expiry. SKIP LOCKED lets PostgreSQL workers take disjoint rows; on SQLite the
+    # transaction already holds the one write lock (BEGIN IMMEDIATE).
+    query = (
+        select(Outbox)
+        .where(Outbox.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
+        .where(Outbox.next_attempt_at <= now)
+        .order_by(Outbox.next_attempt_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.scalars(query))
+    priorities = _priorities(session, rows)
+    claims = []
+    for row in rows:
+        if row.status == OutboxStatus.SENDING:
+            row.outcome_unknown = True  # the worker that died may have sent it
+        row.status, row.claimed_by, row.claimed_at = OutboxStatus.SENDING, worker, now
+        row.next_attempt_at = now + CLAIM_TIMEOUT
+        claims.append(_to_claim(row, priorities.get(row.case_id or 0), now))
+    session.commit()
+    return claims
+
+
+def _priorities(session: Session, rows: list[Outbox]) -> dict[int, str]:
+    """Return the priority of each case an alert among `rows` is about."""
+    ids = {r.case_id for r in rows if r.case_id and r.purpose in ALERT_PURPOSES}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Case.id, Case.priority).where(Case.id.in_(ids))).all())
+
+
+def _to_claim(row: Outbox, priority: str | None, now: datetime) -> _Claim:
+    """Copy what sending needs out of a row."""
+    validity = ALERT_VALIDITY.get(priority or "") if row.purpose in ALERT_PURPOSES else None
+    expires_at = row.created_at + validity if validity else None
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    msg = Outgoing(
+        to=row.to,
+        channel=row.channel,  # type: ignore[arg-type]
+        body=row.body,
+        content_sid=row.content_sid,
+        content_variables=json.loads(row.content_variables) if row.content_variables else None,
+        status_callback=f"{base.rstrip('/')}/webhooks/twilio/status" if base else None,
+    )
+    return _Claim(row.id, now, msg, row.created_at, row.attempts, row.outcome_unknown, expires_at)
+
+
+def _attempt(session: Session, claim: _Claim, provider: Provider, now: datetime) -> SendResult:
+    """Send one claimed message, unless an earlier attempt already got it through."""
+    if claim.outcome_unknown:
+        try:
+            found = provider.find_sent(claim.msg, claim.created_at)
+        except ChannelError:
+            return SendResult(SendOutcome.UNKNOWN, detail="lookup failed")
+        taken = found is not None and _id_taken(session, found, claim.id)
+        session.commit()  # end the read transaction before the slow send
+        if found and not taken:
+            return SendResult(SendOutcome.SENT, found, None, "found")
+    msg = claim.msg
+    if claim.expires_at is not None:
+        left = int((claim.expires_at - now).total_seconds())
+        if left <= 0:
+            return SendResult(SendOutcome.FINAL, detail="expired")
+        msg = _with_validity(msg, min(left, TWILIO_MAX_VALIDITY))
+    try:
+        return provider.send(msg)
+    except Exception as exc:  # a provider bug must not leave the row claimed until timeout
+        log.error("outbox %s: provider raised %s", claim.id, type(exc).__name__)
+        return SendResult(SendOutcome.UNKNOWN, detail=type(exc).__name__)
+
+
+def _with_validity(msg: Outgoing, seconds: int) -> Outgoing:
+    """Return the message with a validity period."""
+    return Outgoing(
+        msg.to,
+        msg.channel,
+        msg.body,
+        msg.content_sid,
+        msg.content_variables,
+        seconds,
+        msg.status_callback,
+    )
+
+
+def _id_taken(session: Session, provider_id: str, row_id: int) -> bool:
+    """Return whether another row already holds this provider id (same text, same person)."""
+    other = session.scalar(
+        select(Outbox.id).where(Outbox.provider_message_id == provider_id, Outbox.id != row_id)
+    )
+    return other is not None
+
+
+def _record(
+    session: Session,
+    claim: _Claim,
+    worker: str,
+    result: SendResult,
+    now: datetime,
+    stats: DrainStats,
+) -> None:
+    """Write the outcome of one attempt, if the claim is still ours."""
+    row = session.get(Outbox, claim.id, populate_existing=True)
+    if row is None or row.claimed_by != worker or row.claimed_at != claim.claimed_at:
+        session.rollback()
+        stats.lost_claim += 1  # taken back after a timeout; that worker looks before sending
+        return
+    row.attempts = claim.attempts + 1
+    row.error_code = result.error_code
+    row.claimed_by = row.claimed_at = None
+    outcome = result.outcome
+    if outcome == SendOutcome.SENT:
+        _mark_sent(session, row, result.provider_message_id, now)
+        stats.sent += 1
+        stats.found += result.detail == "found"
+    elif outcome in (SendOutcome.RETRY, SendOutcome.UNKNOWN):
+        row.outcome_unknown = row.outcome_unknown or outcome == SendOutcome.UNKNOWN
+        _retry_or_bury(session, row, now, stats)
+    elif outcome == SendOutcome.NEXT_CHANNEL:
+        row.status, row.status_at = OutboxStatus.FAILED, now
+        _reroute(session, row, now)
+        stats.rerouted += 1
+    else:
+        _bury(session, row, now, result.detail)
+        stats.dead += 1
+    session.commit()
+
+
+def _mark_sent(session: Session, row: Outbox, provider_id: str | None, now: datetime) -> None:
+    """Record that the provider accepted a row."""
+    if provider_id and _id_taken(session, provider_id, row.id):
+        # Two messages under one provider id (a mock's fixed sid): the send still counts,
+        # but status callbacks cannot tell them apart, so neither row claims the id twice.
+        log.warning("outbox %s: provider id already recorded on another row", row.id)
+        provider_id = None
+    row.status, row.sent_at, row.status_at = OutboxStatus.SENT, now, now
+    row.provider_message_id, row.outcome_unknown = provider_id, False
+
+
+def _retry_or_bury(session: Session, row: Outbox, now: datetime, stats: DrainStats) -> None:
+    """Schedule the next attempt with a growing delay, or dead-letter after the last."""
+    if row.attempts >= MAX_ATTEMPTS:
+        _bury(session, row, now, "attempts exhausted")
+        stats.dead += 1
+        return
+    row.status = OutboxStatus.PENDING
+    row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+    stats.retried += 1
+
+
+def _bury(session: Session, row: Outbox, now: datetime, why: str) -> None:
+    """Dead-letter a row, tell the admins, and move an alert on to the next person."""
+    row.status, row.status_at = OutboxStatus.DEAD, now
+    log.warning("outbox %s (%s) dead: %s", row.id, row.purpose, why)
+    if row.purpose in ALERT_PURPOSES:
+        _hurry_chain(session, row, now)
+    if row.purpose != Purpose.ADMIN:  # an admin message that dies must not beget another
+        notify_admins(session, "alert.admin.dead", now, id=row.id, purpose=row.purpose.value)
+
+
+def _reroute(session: Session, row: Outbox, now: datetime) -> None:
+    """Reach the person another way: WhatsApp falls back to SMS, an alert to the next person."""
+    if row.error_code == OPTED_OUT and row.reporter_id:
+        reporter = session.get(Reporter, row.reporter_id)
+        if reporter is not None:
+            reporter.is_opted_out = True
+    if row.channel == "whatsapp":
+        enqueue(
+            session,
+            key=f"{row.idempotency_key}:sms",
+            purpose=row.purpose,
+            to=row.to,
+            channel="sms",
+            body=row.body,
+            case_id=row.case_id,
+            account_id=row.account_id,
+            reporter_id=row.reporter_id,
+            now=now,
+        )
+    elif row.purpose in ALERT_PURPOSES:
+        _hurry_chain(session, row, now)
+    elif row.account_id:
+        notify_admins(
+            session, "alert.admin.unreachable", now, account=row.account_id, code=row.error_code
+        )
+
+
+def _hurry_chain(session: Session, row: Outbox, now: datetime) -> None:
+    """Bring the next escalation step of the alert's chain forward to now."""
+    account = session.get(Account, row.account_id) if row.account_id else None
+    if row.case_id is None or account is None or account.agency_id is None:
+        return
+    session.execute(
+        update(AlertChain)
+        .where(AlertChain.case_id == row.case_id, AlertChain.agency_id == account.agency_id)
+        .where(AlertChain.next_at > now)
+        # The person this alert was for cannot be reached: skip re-alerting them.
+        .values(next_at=now, level=case((AlertChain.level < 1, 1), else_=AlertChain.level))
+    )
+
+
+def notify_admins(session: Session, key: str, now: datetime, **params: Any) -> int:
+    """Tell admins and coordinators something went wrong, at most once an hour per kind."""
+    hour = now.strftime("%Y%m%d%H")
+    staff = session.scalars(
+        select(Account).where(
+            Account.role.in_((Role.ADMIN, Role.COORDINATOR)),
+            Account.is_active.is_(True),
+            Account.phone.is_not(None),
+        )
+    ).all()
+    for account in staff:
+        enqueue(
+            session,
+            key=f"admin:{key}:{hour}:{account.id}",
+            purpose=Purpose.ADMIN,
+            to=account.phone,  # type: ignore[arg-type]
+            channel="sms",
+            body=t(key, **params),
+            account_id=account.id,
+            now=now,
+        )
+    return len(staff)
+
+
+def apply_status(session: Session, status: StatusUpdate, now: datetime) -> Outbox | None:
+    """Apply a provider's delivery report; statuses only move forward, whatever the order."""
+    row = session.scalar(
+        select(Outbox).where(Outbox.provider_message_id == status.provider_message_id)
+    )
+    if row is None:
+        return None
+    if status.error_code is not None:
+        row.error_code = status.error_code
+    if status.error_code == OPTED_OUT and row.reporter_id:
+        reporter = session.get(Reporter, row.reporter_id)
+        if reporter is not None:
+            reporter.is_opted_out = True
+    old = _DELIVERY.get(row.status.value)
+    if old is None or not DeliveryStatus.advances(old, status.status):
+        return row  # a late or repeated report, or a row no longer in delivery
+    row.status, row.status_at = OutboxStatus(status.status.value), now
+    if status.status.is_final:
+        _reroute(session, row, now)
+    session.flush()
+    return row

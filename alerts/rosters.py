@@ -1,0 +1,185 @@
+"""On-call rosters: a weekly pattern per agency and role, with day overrides on top."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from models import Account, Agency, Role, RosterOverride, RosterRole, RosterSlot
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY = 24 * 60
+_WEEK = 7 * _DAY
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """Who answers for an agency at one moment; None where nobody is rostered."""
+
+    primary: Account | None
+    backup: Account | None
+    supervisor: Account | None
+
+    def first(self) -> Account | None:
+        """Return the most senior-in-line person on call: primary, else backup, else supervisor."""
+        return self.primary or self.backup or self.supervisor
+
+
+def zone() -> ZoneInfo:
+    """Return the deployment's zone (SIGAP_TIMEZONE)."""
+    return ZoneInfo(current_app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar")
+
+
+def covers(weekday: int, starts: time, ends: time, local: datetime) -> bool:
+    """Return whether a weekly slot covers a local moment; slots may run past midnight."""
+    day, now = local.weekday(), local.time().replace(tzinfo=None)
+    if starts < ends:
+        return weekday == day and starts <= now < ends
+    # Ends at or before it starts: the slot runs into the next day (24 hours when equal).
+    return (weekday == day and now >= starts) or (weekday == (day - 1) % 7 and now < ends)
+
+
+def on_call(session: Session, agency_id: int, at: datetime, tz: ZoneInfo) -> OnCall:
+    """Return who is on call for an agency at a moment: overrides first, then the pattern."""
+    local = at.astimezone(tz)
+    day = local.date()
+    overrides = session.scalars(
+        select(RosterOverride)
+        .where(RosterOverride.agency_id == agency_id)
+        .where(RosterOverride.starts_on <= day, RosterOverride.ends_on >= day)
+        .order_by(RosterOverride.id.desc())
+    ).all()
+    slots = session.scalars(
+        select(RosterSlot)
+        .where(RosterSlot.agency_id == agency_id)
+        .where(RosterSlot.weekday.in_((local.weekday(), (local.weekday() - 1) % 7)))
+        .order_by(RosterSlot.id.desc())  # the most recently set slot wins where two overlap
+    ).all()
+    candidates: dict[RosterRole, list[int]] = {role: [] for role in RosterRole}
+    for o in overrides:
+        candidates[o.role].append(o.account_id)
+    for role in RosterRole:
+        if not candidates[role]:  # an override for a role replaces that role's pattern
+            for s in slots:
+                if s.role == role and covers(s.weekday, s.starts, s.ends, local):
+                    candidates[role].append(s.account_id)
+    wanted = {i for ids in candidates.values() for i in ids}
+    active = {
+        a.id: a
+        for a in session.scalars(select(Account).where(Account.id.in_(wanted), Account.is_active))
+    }
+    pick = {  # the first active candidate of each role
+        role: next((active[i] for i in ids if i in active), None)
+        for role, ids in candidates.items()
+    }
+    return OnCall(pick[RosterRole.PRIMARY], pick[RosterRole.BACKUP], pick[RosterRole.SUPERVISOR])
+
+
+def parse_weekdays(text: str) -> list[int]:
+    """Read `mon-fri`, `sat,sun`, `fri-mon` or `all` as weekday numbers (Monday = 0)."""
+    days: list[int] = []
+    for part in text.lower().replace(" ", "").split(","):
+        if part in ("all", "daily"):
+            part = "mon-sun"
+        first, _, last = part.partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+            raise ValueError(f"not a weekday or range: {part!r} (use mon..sun, e.g. mon-fri)")
+        start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        days += [(start + i) % 7 for i in range((end - start) % 7 + 1)]
+    return sorted(set(days))
+
+
+def parse_clock(text: str) -> time:
+    """Read `08:00`; `24:00` means the midnight at the end of the day."""
+    match = re.fullmatch(r"([01]?\d|2[0-4]):([0-5]\d)", text.strip())
+    if not match or (match[1] == "24" and match[2] != "00"):
+        raise ValueError(f"not a time of day: {text!r} (use HH:MM)")
+    return time(int(match[1]) % 24, int(match[2]))
+
+
+def _span(weekday: int, starts: time, ends: time) -> tuple[int, int]:
+    """Return a slot as minutes from Monday 00:00: (start, end), end possibly past the week."""
+    begin = starts.hour * 60 + starts.minute
+    length = (ends.hour * 60 + ends.minute - begin) % _DAY or _DAY
+    return weekday * _DAY + begin, weekday * _DAY + begin + length
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Return whether two spans overlap on the circle of the week."""
+    return any(a[0] < b[1] + k and b[0] + k < a[1] for k in (-_WEEK, 0, _WEEK))
+
+
+def set_slots(
+    session: Session,
+    agency: Agency,
+    weekdays: list[int],
+    starts: time,
+    ends: time,
+    account: Account,
+    role: RosterRole,
+) -> tuple[int, int]:
+    """Put a person on call in a role on those days; return (slots added, slots replaced)."""
+    new = [_span(d, starts, ends) for d in weekdays]
+    old = session.scalars(
+        select(RosterSlot).where(RosterSlot.agency_id == agency.id, RosterSlot.role == role)
+    ).all()
+    replaced = [
+        s.id for s in old if any(_overlaps(_span(s.weekday, s.starts, s.ends), n) for n in new)
+    ]
+    if replaced:
+        session.execute(delete(RosterSlot).where(RosterSlot.id.in_(replaced)))
+    for d in weekdays:
+        session.add(
+            RosterSlot(
+                agency_id=agency.id,
+                weekday=d,
+                starts=starts,
+                ends=ends,
+                account_id=account.id,
+                role=role,
+            )
+        )
+    session.flush()
+    return len(weekdays), len(replaced)
+
+
+def add_override(
+    session: Session,
+    agency: Agency,
+    starts_on: date,
+    ends_on: date,
+    account: Account,
+    role: RosterRole,
+) -> RosterOverride:
+    """Put a person in a role for whole local days, whatever the weekly pattern says."""
+    if ends_on < starts_on:
+        raise ValueError("the override ends before it starts")
+    override = RosterOverride(
+        agency_id=agency.id, starts_on=starts_on, ends_on=ends_on, account_id=account.id, role=role
+    )
+    session.add(override)
+    session.flush()
+    return override
+
+
+def seed_demo_rosters(session: Session) -> int:
+    """Roster every agency that has no slots 24/7: its staff as primary, backup, supervisor."""
+    added = 0
+    rostered = set(session.scalars(select(RosterSlot.agency_id).distinct()))
+    for agency in session.scalars(select(Agency).order_by(Agency.id)):
+        if agency.id in rostered:
+            continue
+        staff = session.scalars(
+            select(Account)
+            .where(Account.agency_id == agency.id, Account.role == Role.STAFF, Account.is_active)
+            .order_by(Account.id)
+        ).all()
+        for account, role in zip(staff, RosterRole, strict=False):
+            added += set_slots(session, agency, list(range(7)), time(0), time(0), account, role)[0]
+    return added
