@@ -75,13 +75,17 @@ def start(session: Session, case: Case, agency: Agency, now: datetime, tz: ZoneI
         select(AlertChain).where(AlertChain.case_id == case.id, AlertChain.agency_id == agency.id)
     )
     if chain is not None and chain.stopped_at is None:
-        return chain  # routed twice: one chain, one alert
-    if chain is None:
-        chain = AlertChain(case_id=case.id, agency_id=agency.id, started_at=now)
-        session.add(chain)
-    chain.level, chain.stopped_at, chain.stop_reason = 0, None, None
+        if case.priority not in URGENT or chain.digest_at is None:
+            return chain  # routed twice: one chain, one alert
+        # A waiting (digest) case became urgent: it leaves the digest and alerts now.
+        chain.digest_at = None
+    else:
+        if chain is None:
+            chain = AlertChain(case_id=case.id, agency_id=agency.id, started_at=now)
+            session.add(chain)
+        chain.level, chain.stopped_at, chain.stop_reason = 0, None, None
     due = case.ack_due_at if case.ack_due_at > now else now + step_after(case.priority, 1)
-    chain.next_at = due
+    chain.next_at = min(chain.next_at, due) if chain.next_at else due
     session.flush()
     if case.priority in URGENT:
         sent = alert_people(

@@ -62,3 +62,42 @@ def test_emergency_sms_opens_a_routed_case_with_a_deadline(poster, item):
     assert "baru" in status.lower()
     stranger = Phone(poster, "+6280800000402")
     assert stranger.say(f"STATUS {case.reference}") == stranger.say("STATUS HJK769")
+
+
+@pytest.mark.usefixtures("demo")
+def test_an_emergency_joining_a_waiting_case_alerts_at_once(poster):
+    from cases import ReportIn, file_report
+    from core import clock
+    from models import Account, Outbox, Purpose
+
+    # A facilitator's report of a quarrel, not urgent: it waits for the digest.
+    case = file_report(
+        db.session,
+        ReportIn(
+            source="app",
+            text="pertengkaran rumah tangga",
+            category="kdrt",
+            victim="perempuan",
+            priority="biasa",
+            region_code="72.10.01.2007",
+        ),
+        clock.now(),
+    ).case
+    db.session.commit()
+    assert case.priority != "darurat"
+    first_agencies = {link.agency_id for link in case.agencies}
+    Phone(poster, "+6280800000412").say(
+        "tolong di desa Sidera suami lagi pukul istrinya pakai parang sekarang"
+    )
+    db.session.expire_all()
+    (joined,) = db.session.scalars(select(Case)).all()
+    assert joined.priority == "darurat"
+    alerted = set(
+        db.session.scalars(
+            select(Account.agency_id)
+            .join(Outbox, Outbox.account_id == Account.id)
+            .where(Outbox.purpose == Purpose.ALERT, Outbox.case_id == joined.id)
+        )
+    )
+    # The agencies that had the case waiting for a digest are alerted now, not tomorrow.
+    assert first_agencies <= alerted
