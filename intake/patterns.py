@@ -8,6 +8,9 @@ from collections.abc import Iterable, Mapping
 # "..." lets up to this many other words sit between two parts of a pattern.
 _GAP_WORDS = 4
 _GAP = rf" (?:[^ ]+ ){{0,{_GAP_WORDS}}}"
+# Indonesian enclitics ("suaminya", "anakku", "rumahmu") may end any word written without "*":
+# "foto bugil" also matches "foto bugilnya".
+_ENCLITIC = "(?:nya|ku|mu)?"
 
 
 class LexiconError(ValueError):
@@ -58,4 +61,7 @@ def _word(word: str, groups: Mapping[str, list[str]], seen: tuple[str, ...]) -> 
             raise LexiconError(f"unknown or circular group {word!r}")
         alternatives = (_pattern(p, groups, (*seen, name)) for p in groups[name])
         return "(?:" + "|".join(alternatives) + ")"
-    return "[^ ]*".join(re.escape(part) for part in word.split("*"))
+    body = "[^ ]*".join(re.escape(part) for part in word.split("*"))
+    if word.endswith("*") or not word[-1].isalpha():
+        return body
+    return body + _ENCLITIC

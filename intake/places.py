@@ -241,7 +241,8 @@ class Gazetteer:
             if places and self._plausible(run, strength):
                 places = _prefer_area(places)
                 return _Mention(start, start + end, tuple(places), strength, exact=True)
-        if strength < _HINTED:
+        # A street or building word ("RS Anutapura") never starts a misspelt place name.
+        if strength < _HINTED or span[0].key in self._streets:
             return None
         for end in range(min(len(span), 3), shortest - 1, -1):
             run = span[:end]
@@ -307,9 +308,14 @@ def _prefer_area(places: list[Place]) -> list[Place]:
     if not areas or len(areas) == len(places):
         return places
     inside = [p for p in places if p in areas or any(p.within(a.code) for a in areas)]
-    # A village named after its own district is what people mean; a village elsewhere that
-    # happens to share a town's name is not.
-    return inside if len(inside) > len(areas) else areas
+    if len(inside) == len(areas):
+        # A village elsewhere that happens to share a town's name is not what people mean.
+        return areas
+    # A village named after its own district is what people mean, unless villages of that
+    # name lie in other districts of the same province too ("Labuan"): then ask which.
+    provinces = {a.code.split(".")[0] for a in areas}
+    nearby = [p for p in places if p not in inside and p.code.split(".")[0] in provinces]
+    return inside + nearby
 
 
 def _drop_overlapped(mentions: list[_Mention]) -> list[_Mention]:

@@ -13,6 +13,8 @@ _REDUPLICATED = re.compile(r"([^\W\d_]{2,})2")
 _LETTERS_OR_DIGITS = re.compile(r"\d+|[^\W\d_]+")
 # Three or more of the same letter is emphasis ("tolongggg"), never spelling.
 _REPEATED = re.compile(r"([^\W\d_])\1{2,}")
+# Enclitics that attach to any word, abbreviated or not ("ortunya", "bpkku").
+_ENCLITICS = ("nya", "ku", "mu")
 
 
 def fold(text: str) -> str:
@@ -44,8 +46,19 @@ def tokens(text: str, abbreviations: Mapping[str, str] | None = None) -> list[st
     out: list[str] = []
     for token in raw_tokens(text):
         word = _REPEATED.sub(r"\1", fold(token))
-        out.extend(table.get(word, word).split())
+        out.extend(_expand(word, table).split())
     return _time_of_day(out)
+
+
+def _expand(word: str, table: Mapping[str, str]) -> str:
+    """Return ``word`` with its abbreviation expanded, keeping an enclitic ("ortunya")."""
+    if word in table:
+        return table[word]
+    for suffix in _ENCLITICS:
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and len(stem) > 1 and stem in table:
+            return table[stem] + suffix
+    return word
 
 
 def normalise(text: str, abbreviations: Mapping[str, str] | None = None) -> str:

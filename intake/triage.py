@@ -10,7 +10,7 @@ from intake import lexicon
 from intake.patterns import Matcher
 from intake.places import Gazetteer, Place, PlaceMatch
 from intake.text import tokens
-from intake.vocab import Category, Priority, Victim
+from intake.vocab import Category, PlaceLevel, Priority, Victim
 
 # Cue groups every message is checked for.
 _CUES = (
@@ -23,6 +23,10 @@ _CUES = (
     "household",
     "pregnant",
     "marriage",
+    "female",
+    "male",
+    "adult_woman",
+    "stranger",
 )
 # Digits longer than this are phone numbers or amounts, never ages.
 _MAX_AGE_DIGITS = 3
@@ -90,19 +94,37 @@ class _Rules:
             for name, weights in data["categories"].items()
         }
         self.danger = [_danger_rule(rule, groups) for rule in data["danger"]["rules"]]
+        self.negated = Matcher(data["negation"]["patterns"], groups)
         self.safety = Matcher(data["safety"]["any"], groups)
         self.not_report = [(int(w), Matcher(p, groups)) for w, p in data["not_report"].items()]
         self.report = [(int(w), Matcher(p, groups)) for w, p in data["report"].items()]
-        self.low_harm = Matcher(data["scoring"]["low_harm_kdrt"], groups)
+        self.low_harm = Matcher(data["scoring"]["low_harm"], groups)
+        self.low_harm_categories = frozenset(
+            Category(name) for name in data["scoring"]["low_harm_categories"]
+        )
         self.language = {lang: frozenset(words) for lang, words in data["language"].items()}
         self.ages = {k: frozenset(v) for k, v in data["ages"].items() if isinstance(v, list)}
 
 
-def _danger_rule(rule: dict[str, Any], groups: dict[str, list[str]]) -> tuple[int, list[Matcher]]:
-    """Return a danger rule as its weight and the matchers that must all hit."""
+@dataclass(frozen=True, slots=True)
+class _DangerRule:
+    """A danger rule: its weight, the matchers that must all hit, and one that must not."""
+
+    weight: int
+    required: list[Matcher]
+    unless: Matcher
+
+    def meets(self, text: str) -> bool:
+        """Return whether ``text`` meets every required pattern and no ``unless`` one."""
+        return all(m.search(text) for m in self.required) and not self.unless.search(text)
+
+
+def _danger_rule(rule: dict[str, Any], groups: dict[str, list[str]]) -> _DangerRule:
+    """Return a danger rule from its lexicon entry (``any`` or ``all``, maybe ``unless``)."""
+    unless = Matcher(rule.get("unless", []), groups)
     if "all" in rule:
-        return int(rule["weight"]), [Matcher([p], groups) for p in rule["all"]]
-    return int(rule["weight"]), [Matcher(rule["any"], groups)]
+        return _DangerRule(int(rule["weight"]), [Matcher([p], groups) for p in rule["all"]], unless)
+    return _DangerRule(int(rule["weight"]), [Matcher(rule["any"], groups)], unless)
 
 
 @functools.cache
@@ -123,7 +145,13 @@ def triage(text: str, gazetteer: Gazetteer | None = None) -> Triage:
     named_place = match.place is not None or bool(match.candidates)
     language = _language(rules, words)
     if not _is_report(rules, evidence, darurat, named_place):
-        return Triage(language=language)
+        # A question or a thank-you may still name the reporter's village: keep it.
+        village = match.place is not None and match.place.level is PlaceLevel.VILLAGE
+        return Triage(
+            language=language,
+            location=match.place if village else None,
+            location_candidates=match.candidate_codes if match.candidates else [],
+        )
     category = _category(rules, evidence.scores)
     return Triage(
         category=category,
@@ -139,13 +167,16 @@ def triage(text: str, gazetteer: Gazetteer | None = None) -> Triage:
 
 def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     """Collect the cues, category scores and danger score of a normalised message."""
-    text = " ".join(words)
+    # "tidak dipukul" (not hit) names no harm: drop negated harms before looking for cues.
+    text = " ".join(rules.negated.sub(" ".join(words)).split())
     cues = {name: rules.cues[name].search(text) for name in _CUES}
     ages = _ages(rules, words)
     adult = rules.data["ages"]["adult"]
     stated = [age.years for age in ages if age.of_person]
     grown_up = bool(stated) and min(stated) >= adult
     cues["child"] = any(a.years < adult for a in ages) or (cues["child"] and not grown_up)
+    # A person whose age is given as under 18 is a child, whatever else the text says.
+    cues["minor"] = bool(stated) and max(stated) < adult
     danger = _danger(rules, text)
     young = rules.cues["infant"].search(text)
     young = young or any(a.years < rules.data["ages"]["young"] for a in ages)
@@ -175,6 +206,8 @@ def _scores(rules: _Rules, text: str, cues: dict[str, bool]) -> dict[Category, i
         scores[Category.PERKAWINAN_ANAK] += scoring["child_marriage"]
     if child and cues["pregnant"]:
         scores[Category.KEKERASAN_SEKSUAL] += scoring["child_pregnant"]
+    if hurt and cues["woman"] and cues["stranger"] and not household:
+        scores[Category.KEKERASAN_SEKSUAL] += scoring["stranger_attack"]
     return scores
 
 
@@ -189,11 +222,7 @@ def _category(rules: _Rules, scores: dict[Category, int]) -> Category:
 
 def _danger(rules: _Rules, text: str) -> int:
     """Return the sum of the weights of the danger rules the text meets."""
-    return sum(
-        weight
-        for weight, matchers in rules.danger
-        if all(matcher.search(text) for matcher in matchers)
-    )
+    return sum(rule.weight for rule in rules.danger if rule.meets(text))
 
 
 def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
@@ -206,6 +235,9 @@ def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
         old = i + 2 < len(words) and words[i + 2] == "old"
         of_person = _person_before(rules, words, i)
         after_age_word = i > 0 and words[i - 1] in rules.ages["before"]
+        # "she is 16", "the girl was 14", "I am 15": a person, a copula, a number.
+        if i > 1 and words[i - 1] in rules.ages["copula"] and words[i - 2] in rules.ages["person"]:
+            after_age_word = of_person = True
         if after_age_word or (unit in rules.ages["units"] and (of_person or old)):
             scale = 12 if unit in rules.ages["months"] else 1
             ages.append(_Age(int(word) / scale, of_person))
@@ -231,30 +263,36 @@ def _is_report(rules: _Rules, evidence: _Evidence, darurat: bool, named_place: b
 
 def _victim(category: Category, evidence: _Evidence) -> Victim:
     """Return who is harmed, from the category and the people the text mentions."""
+    cues = evidence.cues
     if category in (Category.KEKERASAN_ANAK, Category.PERKAWINAN_ANAK):
         return Victim.ANAK
     if category is Category.KDRT:
-        return Victim.PEREMPUAN
-    if evidence.cues["child"]:
+        # Dating violence against a 16-year-old harms a child; a wife or mother is a woman.
+        minor = cues["minor"] and not cues["adult_woman"]
+        return Victim.ANAK if minor else Victim.PEREMPUAN
+    if cues["child"]:
         return Victim.ANAK
-    if category is not Category.LAINNYA or evidence.cues["woman"]:
+    if category is Category.TPPO and cues["male"] and not cues["female"]:
+        # Men sent to plantations or fishing boats: neither a woman nor a child.
+        return Victim.TIDAK_DIKETAHUI
+    if category is not Category.LAINNYA or cues["woman"]:
         return Victim.PEREMPUAN
     return Victim.TIDAK_DIKETAHUI
 
 
 def _priority(rules: _Rules, category: Category, evidence: _Evidence, darurat: bool) -> Priority:
-    """Return darurat for danger now, biasa for lainnya and non-physical kdrt, else tinggi."""
+    """Return darurat for danger now, biasa for lainnya and only non-physical harm, else tinggi."""
     if darurat:
         return Priority.DARURAT
     if category is Category.LAINNYA:
         return Priority.BIASA
-    if category is Category.KDRT and _only_low_harm(rules, evidence.text):
+    if category in rules.low_harm_categories and _only_low_harm(rules, evidence.text):
         return Priority.BIASA
     return Priority.TINGGI
 
 
 def _only_low_harm(rules: _Rules, text: str) -> bool:
-    """Return whether every harm named is non-physical (no money, shouting, affairs)."""
+    """Return whether every harm named is non-physical (money, shouting, insults, affairs)."""
     if not rules.low_harm.search(text):
         return False
     return not rules.cues["severe"].search(rules.low_harm.sub(text))

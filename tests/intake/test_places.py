@@ -158,3 +158,11 @@ def test_whole_country_still_resolves_quickly(country: Gazetteer) -> None:
     for _ in range(200):
         country.resolve("tlg sy di desa Kotarindua, suami pukul sy pakai kayu sekarang")
     assert (time.perf_counter() - start) / 200 < 0.01
+
+
+def test_name_of_a_district_and_of_villages_elsewhere_stays_open(sulteng: Gazetteer) -> None:
+    # Labuan is a district of Donggala with a village Labuan, and a village in three others.
+    match = sulteng.resolve("ada gadis di Labuan mau dijual")
+    assert match.place is None
+    assert len(match.candidates) == 4
+    assert _code(sulteng.resolve("desa Labuan kec Labuan")) == "72.03.09.2001"

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from intake.places import Gazetteer
+from intake.text import normalise
 from intake.triage import Triage, triage
 from intake.vocab import Category, Priority, Victim
 
@@ -46,7 +47,9 @@ def _metrics(rows: list[dict], gazetteer: Gazetteer) -> dict[str, float]:
     }
 
 
-@pytest.mark.parametrize("corpus", ["reports.jsonl", "heldout.jsonl"])
+@pytest.mark.parametrize(
+    "corpus", ["reports.jsonl", "heldout.jsonl", "blind.jsonl", "blind2.jsonl"]
+)
 def test_corpus_meets_targets(sulteng: Gazetteer, corpus: str) -> None:
     rows = _load(corpus)
     metrics = _metrics(rows, sulteng)
@@ -67,6 +70,18 @@ def test_heldout_covers_what_it_must() -> None:
     assert sum(r["location"] == "AMBIGUOUS" for r in rows) >= 3
     assert sum(r["location"] is None for r in rows) >= 5
     assert sum(triage(r["text"], None).language == "en" for r in rows) >= 5
+
+
+def test_blind_covers_what_it_must() -> None:
+    rows = _load("blind.jsonl")
+    assert len(rows) >= 120
+    assert {r["category"] for r in rows} == {str(c) for c in Category}
+    assert {r["victim"] for r in rows} == {str(v) for v in Victim}
+    assert {r["priority"] for r in rows} == {str(p) for p in Priority}
+    assert sum(r["location"] == "AMBIGUOUS" for r in rows) >= 5
+    assert sum(r["location"] is None for r in rows) >= 10
+    regencies = {r["location"][:5] for r in rows if r["location"] not in (None, "AMBIGUOUS")}
+    assert len(regencies) == 13
 
 
 def test_to_json_has_exactly_the_contract_shape(sulteng: Gazetteer) -> None:
@@ -165,3 +180,139 @@ def test_child_age_makes_the_victim_a_child() -> None:
 def test_without_gazetteer_location_is_empty() -> None:
     result = triage("desa Sidera suami pukul istri", None)
     assert (result.location, result.location_candidates) == (None, [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "anak sy tdk dipukul, cuma dimarahi gurunya, sy mau tanya prosedur pindah sekolah",
+        "istri gak dipukul kok, cuma ribut mulut biasa, td sy salah lapor",
+    ],
+)
+def test_denied_harm_is_not_a_report(text: str) -> None:
+    result = triage(text, None)
+    assert (result.category, result.priority) == (Category.LAINNYA, Priority.BIASA)
+
+
+def test_denied_harm_leaves_the_other_harms() -> None:
+    result = triage("sy tidak dipukul tapi ditendang suami sampai berdarah", None)
+    assert (result.category, result.priority) == (Category.KDRT, Priority.DARURAT)
+
+
+def test_enclitic_endings_match_like_the_bare_word() -> None:
+    result = triage("foto bugilnya mau disebar mantannya kalau tdk kirim uang", None)
+    assert result.category is Category.KEKERASAN_SEKSUAL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "calo rekrut gadis2 kerja di restoran malaysia, berangkat mlm ini lewat nunukan",
+        "sepupu sy dibawa agen td mlm naik kapal ke kalimantan",
+        "mama sy dipukul papa tiap hari, skrg papa lg mabuk mau bunuh mama",
+        "sy sering dipukul om sy. sy skrg lg sembunyi di rumah teman",
+        "sy dan anak2 terkunci di kamar, suami di luar mengamuk",
+    ],
+)
+def test_more_ways_of_saying_danger_now(text: str) -> None:
+    assert triage(text, None).priority is Priority.DARURAT
+
+
+def test_departure_far_off_is_not_darurat() -> None:
+    result = triage("ada agen rekrut 6 pemuda kerja di kapal taiwan, berangkat lusa", None)
+    assert (result.category, result.priority) == (Category.TPPO, Priority.TINGGI)
+
+
+def test_men_sent_away_are_not_assumed_women() -> None:
+    result = triage("suami sy kerja di malaysia lwt calo, tdk dibayar 2 thn", None)
+    assert (result.category, result.victim) == (Category.TPPO, Victim.TIDAK_DIKETAHUI)
+
+
+def test_dating_violence_against_a_minor_harms_a_child() -> None:
+    result = triage("adik sy 17 thn dipukul pacarnya kemarin", None)
+    assert (result.category, result.victim) == (Category.KDRT, Victim.ANAK)
+    result = triage("istri sy dipukul mertua, anak kami 3 thn melihat", None)
+    assert result.victim is Victim.PEREMPUAN
+
+
+@pytest.mark.parametrize(
+    ("text", "victim"),
+    [
+        ("the girl is 16, she was raped last week", Victim.ANAK),
+        ("sy diperkosa ayah tiri sejak SMP, skrg sy 19 thn", Victim.PEREMPUAN),
+        ("sepupu sy 15 thn dijual ke germo", Victim.ANAK),
+    ],
+)
+def test_ages_in_more_forms(text: str, victim: Victim) -> None:
+    assert triage(text, None).victim is victim
+
+
+def test_child_labour_is_trafficking() -> None:
+    for text in (
+        "anak 9 thn dijadikan pengemis oleh ortunya",
+        "bos sawit pekerjakan anak2 umur 13",
+        "anak nona 12 thn dorang kase kerja di warung sampe tengah malam",
+    ):
+        assert triage(text, None).category is Category.TPPO, text
+
+
+def test_verbal_abuse_of_a_child_is_biasa() -> None:
+    result = triage("tetangga sering teriak2 ke anak2nya dengan kata2 kasar", None)
+    assert (result.category, result.priority) == (Category.KEKERASAN_ANAK, Priority.BIASA)
+
+
+def test_a_hospital_name_is_not_a_village(sulteng: Gazetteer) -> None:
+    result = triage("kk sy dianiaya pacarnya, skrg dirawat di RS Anutapura", sulteng)
+    assert (result.location, result.location_candidates) == (None, [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TOLONG CEPAT, suami mabuk pukul istrinya, skrg istrinya tergeletak di jalan",
+        "her husband threatened to burn the house with her inside tonight",
+        "sy dengar perempuan menjerit minta ampun di rumah sebelah barusan",
+        "her employer locks her in the house",
+        "ada balita menangis di pinggir jalan sejak pagi, tdk ada ortunya",
+        "anak 14 thn dinikahkan td malam, skrg dia dibawa suaminya ke kampung lain",
+    ],
+)
+def test_still_more_ways_of_saying_danger_now(text: str) -> None:
+    assert triage(text, None).priority is Priority.DARURAT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "istri ditikam suaminya tadi subuh, skrg dibawa ke puskesmas, suaminya sdh ditahan polisi",
+        "kemarin suami sy ancam mau bunuh sy, skrg dia sdh pergi",
+        "kakak sy dipukul suaminya sekarang dia di rumah kami sudah aman",
+        "anak tetangga 12 thn sering main sendirian sampai malam",
+    ],
+)
+def test_safe_or_past_is_not_darurat(text: str) -> None:
+    assert triage(text, None).priority is not Priority.DARURAT
+
+
+def test_abbreviations_keep_their_enclitic() -> None:
+    assert normalise("tdk ada ortunya, bpknya pergi") == "tidak ada orang tuanya bapaknya pergi"
+
+
+def test_manado_speech() -> None:
+    result = triage("kaka sy dapa pukul dia pe laki tiap pulang mabo, so bengkak dia pe muka", None)
+    assert (result.category, result.victim) == (Category.KDRT, Victim.PEREMPUAN)
+    result = triage("nona 13 tahun mo kaweng deng laki2 tua bulan depan", None)
+    assert (result.category, result.victim) == (Category.PERKAWINAN_ANAK, Victim.ANAK)
+
+
+def test_a_step_parent_beating_a_child_is_child_abuse() -> None:
+    result = triage("anak 4 thn dicambuk pakai selang oleh ibu tirinya", None)
+    assert (result.category, result.victim) == (Category.KEKERASAN_ANAK, Victim.ANAK)
+
+
+def test_a_question_keeps_the_village_it_names(sulteng: Gazetteer) -> None:
+    text = "Assalamualaikum, sy kader posyandu ds Kapirowe, mau tanya cara daftar"
+    result = triage(text, sulteng)
+    assert not result.is_report
+    assert result.location is not None
+    assert result.location.code == "72.10.02.2003"
