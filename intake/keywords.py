@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from cases import references
 from intake import lexicon
 from intake.places import Gazetteer
 from intake.vocab import Category
@@ -47,7 +48,7 @@ class Command:
 
 @functools.cache
 def _config() -> dict[str, Any]:
-    """Return the command words, category aliases and reference alphabet."""
+    """Return the command words and category aliases, and the reference alphabet."""
     data = lexicon.load("keywords")
     words = {w: CommandKind(k) for k, spec in data["commands"].items() for w in spec["words"]}
     aliases = {w: Category(k) for k, ws in data["category_aliases"].items() for w in ws}
@@ -56,8 +57,9 @@ def _config() -> dict[str, Any]:
         "specs": {CommandKind(k): spec for k, spec in data["commands"].items()},
         "aliases": aliases,
         "ambiguous": frozenset(data["ambiguous_aliases"]["words"]),
-        "alphabet": frozenset(data["reference"]["alphabet"]),
-        "length": int(data["reference"]["length"]),
+        # What cases issue is what a command accepts: one definition, in cases.references.
+        "alphabet": frozenset(references.ALPHABET),
+        "length": references.LENGTH,
     }
 
 

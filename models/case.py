@@ -34,7 +34,7 @@ class Case(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: What people type and say on the phone, e.g. K7M4Q2.
+    #: What people type and say on the phone, e.g. K7M4CH.
     reference: Mapped[str] = mapped_column(String(12), unique=True)
     status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.BARU)
     category: Mapped[str] = mapped_column(String(32))

@@ -29,7 +29,7 @@ _WORDS = st.sampled_from(
         "dijual",
         "DARURAT",
         "status",
-        "K7M4Q2",
+        "K7M4C3",
         "di",
         "Baru",
         "kel",
