@@ -61,8 +61,12 @@ class Phone:
         prefix = "whatsapp:" if self.route == "whatsapp" else ""
         sid = f"SM{abs(hash((self.number, self.sent, text))) % 16**32:032x}"
         form = {
-            "MessageSid": sid, "AccountSid": "AC" + "0" * 32, "From": prefix + self.number,
-            "To": prefix + "+12025550100", "Body": text, "NumMedia": "0",
+            "MessageSid": sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": prefix + self.number,
+            "To": prefix + "+12025550100",
+            "Body": text,
+            "NumMedia": "0",
         }
         response = self.poster.post(f"/webhooks/twilio/{self.route}", form)
         assert response.status_code == 200, response.data
