@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from models import Account, Case, CaseEvent
@@ -25,6 +25,11 @@ KINDS = (
     "split",
     "priority_raised",
 )
+
+#: Detail keys that hold what people wrote (notes, reasons): the only values erasure blanks.
+FREE_TEXT = frozenset({"text", "reason"})
+#: What erased free text reads as.
+REDACTED = "[dihapus]"
 
 
 class TimelineIsAppendOnly(RuntimeError):
@@ -58,9 +63,47 @@ def details(entry: CaseEvent) -> dict[str, Any]:
     return json.loads(entry.detail) if entry.detail else {}
 
 
+def _dump(detail: dict[str, Any]) -> str:
+    return json.dumps(detail, sort_keys=True, ensure_ascii=False)
+
+
+def _redacted(detail: str | None) -> str | None:
+    """Return details with every free-text value replaced by REDACTED, all else as it was."""
+    data = json.loads(detail) if detail else None
+    if not isinstance(data, dict) or all(data.get(k) in (None, REDACTED) for k in FREE_TEXT):
+        return detail
+    return _dump({k: REDACTED if k in FREE_TEXT and v is not None else v for k, v in data.items()})
+
+
+def redact(entry: CaseEvent) -> bool:
+    """Blank the free text of one event (erasure); return whether there was any to blank.
+
+    The one change the timeline admits: what happened, when and by whom stays, only what
+    someone wrote goes. The guard below checks the change itself, not who asked for it.
+    """
+    blanked = _redacted(entry.detail)
+    if blanked == entry.detail:
+        return False
+    entry.detail = blanked
+    return True
+
+
+def _is_redaction(target: CaseEvent) -> bool:
+    """Say whether an event's pending change only blanks its free text."""
+    state = inspect(target)
+    if any(a.key != "detail" and a.history.has_changes() for a in state.attrs):
+        return False
+    history = state.attrs.detail.history
+    if len(history.deleted) != 1 or len(history.added) != 1:
+        return False
+    old, new = history.deleted[0], history.added[0]
+    return old is not None and new == _redacted(old) != old
+
+
 @event.listens_for(CaseEvent, "before_update")
 def _refuse_update(_mapper: Any, _conn: Any, target: CaseEvent) -> None:
-    raise TimelineIsAppendOnly(f"case event {target.id} cannot be changed")
+    if not _is_redaction(target):
+        raise TimelineIsAppendOnly(f"case event {target.id} cannot be changed")
 
 
 @event.listens_for(CaseEvent, "before_delete")

@@ -39,11 +39,13 @@ def _configure_logging(app: Flask) -> None:
 
 def _register(app: Flask) -> None:
     """Attach blueprints, error handlers and CLI commands of every package."""
+    import security
     import webhooks
     from alerts import cli as alerts_cli
     from cases import cli as cases_cli
     from core import cli, errors, health
     from intake import jobs as intake_jobs
+    from webhooks import limits_admin
 
     errors.init_app(app)
     app.register_blueprint(health.bp)
@@ -51,4 +53,6 @@ def _register(app: Flask) -> None:
     alerts_cli.init_app(app)
     cases_cli.init_app(app)
     webhooks.init_app(app)
+    limits_admin.init_app(app)
     intake_jobs.init_app(app)
+    security.init_app(app)

@@ -30,6 +30,16 @@ DEFAULTS: dict[str, str | None] = {
     "SIGAP_PROVINCES": "72",
     #: An approved WhatsApp template (Twilio Content SID) for alerts; unset: alerts go by SMS.
     "SIGAP_WA_ALERT_CONTENT_SID": None,
+    #: Seconds a SQLite writer waits for the lock before the webhook spools the message.
+    "SIGAP_SQLITE_BUSY_SECONDS": "5",
+    #: Messages from one sender interpreted per clock hour; more are stored and held.
+    "SIGAP_SENDER_LIMIT_PER_HOUR": "20",
+    #: Messages from one sender interpreted in the last 24 clock hours; more are held.
+    "SIGAP_SENDER_LIMIT_PER_DAY": "100",
+    #: Senders never seen before who get a reply each clock hour; later ones get none.
+    "SIGAP_NEW_SENDER_REPLIES_PER_HOUR": "500",
+    #: Days a processed raw inbound message (and a leftover spool file) is kept, then purged.
+    "SIGAP_RETENTION_DAYS": "90",
 }
 
 

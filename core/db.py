@@ -107,7 +107,7 @@ class Database:
         if self.engine is not None:
             self.session.remove()
             self.engine.dispose()
-        busy = float(app.config.get("SQLITE_BUSY_SECONDS") or SQLITE_BUSY_SECONDS)
+        busy = float(app.config.get("SIGAP_SQLITE_BUSY_SECONDS") or SQLITE_BUSY_SECONDS)
         self.engine = make_engine(app.config["DATABASE_URL"], busy_seconds=busy)
         self.session.configure(bind=self.engine)
         app.teardown_appcontext(self._teardown)

@@ -16,6 +16,7 @@ class InboundStatus(enum.StrEnum):
     RECEIVED = "received"  # stored, not yet interpreted
     PROCESSED = "processed"  # interpreted; `reply` holds what the sender was told
     FAILED = "failed"  # interpretation raised; the sweeper retries it
+    LIMITED = "limited"  # held by the abuse limits; interpreted once the sender is quiet
 
 
 class InboundMessage(Base):
@@ -24,6 +25,10 @@ class InboundMessage(Base):
         UniqueConstraint("provider", "provider_message_id"),
         #: The retry sweeper reads only failed rows that are due.
         Index("ix_inbound_message_retry", "status", "next_attempt_at"),
+        #: The abuse limits count a sender's recent messages (webhooks/limits.py).
+        Index("ix_inbound_message_sender_window", "sender_hash", "received_at"),
+        #: The retention job reads only processed rows older than the retention period.
+        Index("ix_inbound_message_purge", "status", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,6 +21,7 @@ from core.i18n import t
 from intake import pipeline
 from models import InboundMessage as InboundRow
 from models import InboundStatus
+from webhooks import limits
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +186,13 @@ def receive(session: Session, msg: InboundMessage) -> str:
     recorded = record_inbound(session, msg)
     row = recorded.row
     if recorded.is_new:
-        return interpret(session, row, msg, deliver=False)
+        verdict = limits.check(session, row, msg)
+        if verdict.is_held:
+            return verdict.reply
+        return limits.answer(session, verdict, msg, interpret(session, row, msg, deliver=False))
     log.info("inbound id=%s sid=%s duplicate", row.id, msg.provider_message_id)
+    if row.status == InboundStatus.LIMITED:
+        return row.reply or ""  # held: answered as the first copy was, often not at all
     if row.status == InboundStatus.RECEIVED:
         return wait_for_reply(session, row.id) or t("reply.received")
     return row.reply or t("reply.received")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 23:26:26.364998
+Create Date: 2026-11-28 00:01:10.859222
 """
 
 from collections.abc import Sequence
@@ -120,6 +120,7 @@ def upgrade() -> None:
                 "received",
                 "processed",
                 "failed",
+                "limited",
                 name="inboundstatus",
                 native_enum=False,
                 length=17,
@@ -143,6 +144,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("inbound_message", schema=None) as batch_op:
+        batch_op.create_index("ix_inbound_message_purge", ["status", "received_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_inbound_message_reporter_id"), ["reporter_id"], unique=False
         )
@@ -151,6 +153,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_inbound_message_sender_hash"), ["sender_hash"], unique=False
+        )
+        batch_op.create_index(
+            "ix_inbound_message_sender_window", ["sender_hash", "received_at"], unique=False
         )
 
     op.create_table(
@@ -631,9 +636,11 @@ def downgrade() -> None:
 
     op.drop_table("account")
     with op.batch_alter_table("inbound_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_inbound_message_sender_window")
         batch_op.drop_index(batch_op.f("ix_inbound_message_sender_hash"))
         batch_op.drop_index("ix_inbound_message_retry")
         batch_op.drop_index(batch_op.f("ix_inbound_message_reporter_id"))
+        batch_op.drop_index("ix_inbound_message_purge")
 
     op.drop_table("inbound_message")
     with op.batch_alter_table("agency", schema=None) as batch_op:

@@ -110,7 +110,7 @@ def test_replay_after_a_crash_between_commit_and_delete(poster, spool_dir):
 def test_sqlite_locked_past_its_timeout_spools(make_app, db_url, spool_dir):
     if not db_url.startswith("sqlite"):
         pytest.skip("the write lock is SQLite's")
-    locked_app = make_app(SQLITE_BUSY_SECONDS=0.2, SPOOL_DIR=spool_dir)
+    locked_app = make_app(SIGAP_SQLITE_BUSY_SECONDS=0.2, SPOOL_DIR=spool_dir)
     holder = make_engine(db_url)
     with holder.connect() as conn, locked_app.app_context():
         conn.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: holds the write lock
