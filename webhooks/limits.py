@@ -133,7 +133,8 @@ def _check(session: Session, row: InboundRow, msg: InboundMessage, limits: Polic
         _hold(session, row, reply, now)
         return Verdict(is_held=True, reply=reply)
     unanswered = language is None and _new_senders_full(session, now, limits)
-    session.commit()
+    # No commit: the reads stay in the transaction interpretation continues, sparing the
+    # webhook a second round for the write lock.
     return Verdict(is_unanswered=unanswered)
 
 

@@ -42,4 +42,4 @@ def test_any_text_gets_a_short_reply(poster, first, second):
     phone = Phone(poster, f"+62808{next(_numbers):08d}")
     for text in (first, second):
         reply = phone.say(text)
-        assert 0 < len(reply) <= 320
+        assert 0 < len(reply) <= 320, reply
