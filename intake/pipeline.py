@@ -24,6 +24,8 @@ from intake.triage import triage
 from models import Account, Case, Dialog, DialogStatus, Reporter
 from models import InboundMessage as InboundRow
 
+#: A reply fits two SMS segments.
+MAX_REPLY = 320
 #: An unanswered dialog is closed, and what was said filed as a report, after this long.
 DIALOG_TTL = timedelta(hours=4)
 _CASE_COMMANDS = {
@@ -168,10 +170,11 @@ def _proceed(
         )
         session.add(dialog)
     dialog.state, dialog.updated_at, dialog.expires_at = state.to_json(), now, now + DIALOG_TTL
-    ask = _question_text(state, reporter.language)
-    if opened_now is not None:
-        return f"{_opened_reply(opened_now, state, reporter.language)} {ask}"
-    return ask
+    if opened_now is None:
+        return _question_text(state, reporter.language)
+    opened = t("reply.opened_brief", reporter.language, ref=opened_now.reference)
+    room = MAX_REPLY - len(opened) - 1
+    return f"{opened} {_question_text(state, reporter.language, room)}"
 
 
 def _file(
@@ -220,12 +223,16 @@ def _opened_reply(case: Case, state: dlg.DialogState, lang: str) -> str:
     return t(key, lang, ref=case.reference)
 
 
-def _question_text(state: dlg.DialogState, lang: str) -> str:
-    """The question being asked, in the reporter's language."""
+def _question_text(state: dlg.DialogState, lang: str, room: int = MAX_REPLY) -> str:
+    """The question being asked, in the reporter's language, in at most `room` characters."""
     if state.asked == dlg.PLACE and state.candidates:
         options = [dlg.choice_label(p) for p in dlg.choices(state, gazetteer())]
-        listed = ", ".join(f"{i} {label}" for i, label in enumerate(options, start=1))
-        return t("q.place_choice", lang, options=listed)
+        while True:
+            listed = ", ".join(f"{i} {label}" for i, label in enumerate(options, start=1))
+            text = t("q.place_choice", lang, options=listed)
+            if len(text) <= room or len(options) <= 1:
+                return text
+            options.pop()  # fewer choices: the numbers still point at the first ones
     return t(f"q.{state.asked}", lang)
 
 

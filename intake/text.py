@@ -1,5 +1,6 @@
 """Normalise free text from SMS and WhatsApp before matching words in it."""
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -15,6 +16,10 @@ _LETTERS_OR_DIGITS = re.compile(r"\d+|[^\W\d_]+")
 _REPEATED = re.compile(r"([^\W\d_])\1{2,}")
 # Enclitics that attach to any word, abbreviated or not ("ortunya", "bpkku").
 _ENCLITICS = ("nya", "ku", "mu")
+# Passive prefixes sometimes typed as a separate word: Indonesian "di", Manado "dapa".
+_PREFIXES = ("di", "dapa")
+# The enclitic people most often type as a word of its own ("suami nya").
+_DETACHED_ENCLITIC = "nya"
 
 
 def fold(text: str) -> str:
@@ -47,7 +52,7 @@ def tokens(text: str, abbreviations: Mapping[str, str] | None = None) -> list[st
     for token in raw_tokens(text):
         word = _REPEATED.sub(r"\1", fold(token))
         out.extend(_expand(word, table).split())
-    return _time_of_day(out)
+    return _join_detached(_time_of_day(out), passive_roots())
 
 
 def _expand(word: str, table: Mapping[str, str]) -> str:
@@ -69,6 +74,30 @@ def normalise(text: str, abbreviations: Mapping[str, str] | None = None) -> str:
 def default_abbreviations() -> dict[str, str]:
     """Return the abbreviation table from the triage lexicon."""
     return lexicon.load("triage")["abbreviations"]
+
+
+@functools.cache
+def passive_roots() -> frozenset[str]:
+    """Return the verb roots whose passive prefix people often type apart ("di pukul")."""
+    return frozenset(lexicon.load("triage")["passive"]["roots"])
+
+
+def _join_detached(words: list[str], roots: frozenset[str]) -> list[str]:
+    """Join a passive prefix or "nya" typed apart: "di kunci" -> "dikunci", "om nya" -> "omnya".
+
+    Manado "dapa pukul" is the passive "dipukul" too. Only known verb roots join a prefix, so
+    "di rumah" and "di Tulo" stay apart.
+    """
+    out: list[str] = []
+    for word in words:
+        previous = out[-1] if out else ""
+        if word == _DETACHED_ENCLITIC and previous.isalpha() and previous not in _PREFIXES:
+            out[-1] = previous + word
+        elif previous in _PREFIXES and word in roots:
+            out[-1] = "di" + word
+        else:
+            out.append(word)
+    return out
 
 
 def _time_of_day(words: list[str]) -> list[str]:

@@ -27,6 +27,8 @@ _CUES = (
     "male",
     "adult_woman",
     "stranger",
+    "step_parent",
+    "by_partner",
 )
 # Digits longer than this are phone numbers or amounts, never ages.
 _MAX_AGE_DIGITS = 3
@@ -104,6 +106,9 @@ class _Rules:
         )
         self.language = {lang: frozenset(words) for lang, words in data["language"].items()}
         self.ages = {k: frozenset(v) for k, v in data["ages"].items() if isinstance(v, list)}
+        self.reporter = {k: frozenset(v) for k, v in data["reporter"].items()}
+        self.resolved = Matcher(data["scoring"]["resolved"], groups)
+        self.over = Matcher(data["scoring"]["over"], groups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +175,13 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     # "tidak dipukul" (not hit) names no harm: drop negated harms before looking for cues.
     text = " ".join(rules.negated.sub(" ".join(words)).split())
     cues = {name: rules.cues[name].search(text) for name in _CUES}
+    # A mother named only as "mama's husband" (a step-father) is not the one hurt.
+    cues["adult_woman"] = rules.cues["adult_woman"].search(rules.cues["step_parent"].sub(text))
+    # "suami ... sy": a reporter who names "suami" bare (not "suaminya") is his wife.
+    spouse = any(word in rules.reporter["spouse"] for word in words)
+    cues["woman"] = cues["woman"] or (spouse and any(w in rules.reporter["self"] for w in words))
+    # Hurt by her husband or boyfriend: the one hurt is a woman.
+    cues["woman"] = cues["woman"] or cues["by_partner"]
     ages = _ages(rules, words)
     adult = rules.data["ages"]["adult"]
     stated = [age.years for age in ages if age.of_person]
@@ -194,14 +206,20 @@ def _scores(rules: _Rules, text: str, cues: dict[str, bool]) -> dict[Category, i
     scoring = rules.data["scoring"]
     hurt, child = cues["violence"], cues["child"]
     household = cues["partner"] or cues["household"]
-    if cues["child_hurt"]:
+    if (cues["child_hurt"] and not cues["by_partner"]) or (
+        hurt and cues["step_parent"] and not cues["adult_woman"]
+    ):
+        # A child hurt (not by her own boyfriend or husband: that is kdrt); or a step-parent
+        # hurting someone at home with no wife or mother named: the child.
         scores[Category.KEKERASAN_ANAK] += scoring["child_violence"]
     elif (hurt or cues["neglect"]) and household and (cues["woman"] or not child):
         scores[Category.KDRT] += scoring["partner_violence"]
     elif (hurt or cues["neglect"]) and child:
         scores[Category.KEKERASAN_ANAK] += scoring["child_violence"]
     elif hurt and cues["woman"]:
-        scores[Category.KDRT] += scoring["woman_violence"]
+        # A woman or girl named as hurt; or only the reporter's own words hint at a woman.
+        weight = scoring["woman_violence"] if cues["female"] else scoring["reporter_violence"]
+        scores[Category.KDRT] += weight
     if child and cues["marriage"]:
         scores[Category.PERKAWINAN_ANAK] += scoring["child_marriage"]
     if child and cues["pregnant"]:
@@ -287,6 +305,9 @@ def _priority(rules: _Rules, category: Category, evidence: _Evidence, darurat: b
     if category is Category.LAINNYA:
         return Priority.BIASA
     if category in rules.low_harm_categories and _only_low_harm(rules, evidence.text):
+        return Priority.BIASA
+    if rules.resolved.search(evidence.text) and rules.over.search(evidence.text):
+        # Harm in the past that has ended ("dulu dipukul, sekarang sudah cerai").
         return Priority.BIASA
     return Priority.TINGGI
 

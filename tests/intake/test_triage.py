@@ -41,14 +41,24 @@ def _metrics(rows: list[dict], gazetteer: Gazetteer) -> dict[str, float]:
         "darurat_false": sum(r["priority"] != "darurat" for r, _ in said_darurat)
         / max(len(said_darurat), 1),
         "village": sum(_location(t) == r["location"] for r, t in named) / max(len(named), 1),
-        "ambiguous_open": sum(_location(t) == "AMBIGUOUS" for _, t in ambiguous)
-        / max(len(ambiguous), 1),
+        # A corpus with no ambiguous place names leaves none unresolved wrongly.
+        "ambiguous_open": sum(_location(t) == "AMBIGUOUS" for _, t in ambiguous) / len(ambiguous)
+        if ambiguous
+        else 1.0,
         "location_any": sum(_location(t) == r["location"] for r, t in pairs) / len(pairs),
     }
 
 
 @pytest.mark.parametrize(
-    "corpus", ["reports.jsonl", "heldout.jsonl", "blind.jsonl", "blind2.jsonl"]
+    "corpus",
+    [
+        "reports.jsonl",
+        "heldout.jsonl",
+        "blind.jsonl",
+        "blind2.jsonl",
+        "blind3.jsonl",
+        "blind4.jsonl",
+    ],
 )
 def test_corpus_meets_targets(sulteng: Gazetteer, corpus: str) -> None:
     rows = _load(corpus)
@@ -316,3 +326,61 @@ def test_a_question_keeps_the_village_it_names(sulteng: Gazetteer) -> None:
     assert not result.is_report
     assert result.location is not None
     assert result.location.code == "72.10.02.2003"
+
+
+def test_detached_prefix_and_enclitic_join_the_word() -> None:
+    assert normalise("sy di kunci sm om nya") == "saya dikunci sama omnya"
+    assert normalise("tinggal di rumah ortu") == "tinggal di rumah orang tua"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tolong cepat",
+        "cepat tolong, laki2 seret istrinya keluar",
+        "tlng cpt sumi pkul2 sy pk kyu",
+        "ibu sy dipukul bpk dari tadi blm berhenti",
+        "dia cekik sy tdk bisa bernapas",
+        "darah keluar terus dr kepala kakak sy",
+        "mereka mau jemput adik sy malam ini utk kerja di kafe",
+        "anak sy hilang, tolong",
+        "she is 15 and her stepfather hits her every night, tonight he is drunk again",
+        "sy dijual tante sy ke bos kayu, skrg di camp. sy 16 thn",
+    ],
+)
+def test_new_ways_of_saying_danger_now(text: str) -> None:
+    assert triage(text, None).priority is Priority.DARURAT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bukan darurat, cuma mau tanya jam buka kantor",
+        "tolong segera kirim nomor pengaduan",
+        "besok sy mau jemput anak di sekolah",
+        "tolong kirim brosur ttg bahaya perkawinan anak",
+        "sy dipukul suami semalam, muka lebam, skrg dia kerja",
+        "HOAX!! berita anak diculik itu tidak benar",
+    ],
+)
+def test_calm_messages_with_danger_words_are_not_darurat(text: str) -> None:
+    assert triage(text, None).priority is not Priority.DARURAT
+
+
+def test_harm_that_has_ended_is_biasa() -> None:
+    result = triage("pernah dicekik suami thn lalu, sy sudah cerai, mau tanya hak asuh", None)
+    assert (result.category, result.priority) == (Category.KDRT, Priority.BIASA)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("ibu pingsan habis dicekik bapak", Category.KDRT),
+        ("please help, he is hitting her right now", Category.KDRT),
+        ("mama pe laki baru ada pukul sy deng ade", Category.KEKERASAN_ANAK),
+        ("ada laki2 masuk kamar adik sy yg 9 thn", Category.KEKERASAN_SEKSUAL),
+        ("girl about 12 being dragged into a car by two men", Category.TPPO),
+    ],
+)
+def test_who_hurts_whom(text: str, category: Category) -> None:
+    assert triage(text, None).category is category
