@@ -1,0 +1,144 @@
+"""Routes of staff case work: list, read, acknowledge, change status, note, refer."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from api import listing, scope
+from api.errors import ApiBlueprint, invalid
+from api.present import case_detail, cases_out
+from api.schemas import (
+    CaseDetailOut,
+    CaseListOut,
+    CaseListQuery,
+    CaseOut,
+    NoteIn,
+    ReferIn,
+    StatusIn,
+)
+from cases import (
+    Deployment,
+    NotOnCase,
+    ReasonRequired,
+    TransitionNotAllowed,
+    acknowledge,
+    add_note,
+    change_status,
+    record_read,
+    refer,
+)
+from core import clock
+from core.db import db
+from core.errors import ApiError
+from models import Agency
+
+bp = ApiBlueprint("cases", __name__, url_prefix="/api/v1/cases", description="Case work.")
+bp.before_request(scope.authenticate_request)
+
+
+@bp.get("")
+@bp.arguments(CaseListQuery, location="query")
+@bp.response(200, CaseListOut)
+@bp.errors()
+def list_cases(filters: dict[str, Any]) -> dict[str, Any]:
+    """List the cases the caller may see, filtered, one page at a time."""
+    zone = ZoneInfo(current_app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar")
+    query = listing.filtered(scope.caller(), filters, zone)
+    found = listing.page(db.session, query, filters["page"], filters["per_page"])
+    found["items"] = cases_out(db.session, found.pop("cases"))
+    return found
+
+
+@bp.get("/<reference>")
+@bp.response(200, CaseDetailOut)
+@bp.errors(404)
+def read_case(reference: str) -> dict[str, Any]:
+    """Show a case with its reports and timeline; the read goes into the timeline."""
+    who = scope.caller()
+    case = scope.find(db.session, who, reference)
+    record_read(db.session, case, who.account, clock.now())
+    db.session.commit()
+    return case_detail(db.session, who, case)
+
+
+@bp.post("/<reference>/acknowledge")
+@bp.response(200, CaseOut)
+@bp.errors(403, 404)
+def acknowledge_case(reference: str) -> dict[str, Any]:
+    """Say the caller's agency has the case (again is harmless)."""
+    who = scope.caller()
+    case = scope.find(db.session, who, reference)
+    try:
+        acknowledge(db.session, case, who.account, clock.now())
+    except NotOnCase:
+        raise ApiError(403, "forbidden", "Only staff on the case acknowledge.") from None
+    db.session.commit()
+    return cases_out(db.session, [case])[0]
+
+
+@bp.post("/<reference>/status")
+@bp.arguments(StatusIn)
+@bp.response(200, CaseOut)
+@bp.errors(400, 403, 404, 409, 415)
+def set_status(body: dict[str, Any], reference: str) -> dict[str, Any]:
+    """Move a case to another status, with a reason where the workflow wants one."""
+    who = scope.caller()
+    case = scope.find(db.session, who, reference)
+    scope.require_case_work(db.session, who, case)
+    try:
+        change_status(
+            db.session, case, body["status"], clock.now(), who.account, body["reason"], "staff"
+        )
+    except TransitionNotAllowed as exc:
+        raise ApiError(409, "transition_not_allowed", str(exc)) from None
+    except (ReasonRequired, ValueError) as exc:
+        field = "reason" if isinstance(exc, ReasonRequired) else "status"
+        raise invalid({field: [str(exc)]}) from None
+    db.session.commit()
+    return cases_out(db.session, [case])[0]
+
+
+@bp.post("/<reference>/notes")
+@bp.arguments(NoteIn)
+@bp.response(201, CaseOut)
+@bp.errors(400, 403, 404, 415)
+def add_case_note(body: dict[str, Any], reference: str) -> dict[str, Any]:
+    """Add a note to a case's timeline."""
+    who = scope.caller()
+    case = scope.find(db.session, who, reference)
+    scope.require_case_work(db.session, who, case)
+    try:
+        add_note(db.session, case, body["text"], clock.now(), who.account)
+    except ValueError as exc:
+        raise invalid({"text": [str(exc)]}) from None
+    db.session.commit()
+    return cases_out(db.session, [case])[0]
+
+
+@bp.post("/<reference>/refer")
+@bp.arguments(ReferIn)
+@bp.response(200, CaseOut)
+@bp.errors(400, 403, 404, 409, 415)
+def refer_case(body: dict[str, Any], reference: str) -> dict[str, Any]:
+    """Refer a case to another agency, which becomes its primary."""
+    who = scope.caller()
+    case = scope.find(db.session, who, reference)
+    scope.require_case_work(db.session, who, case)
+    agency = db.session.scalar(select(Agency).where(Agency.code == body["agency"].upper()))
+    if agency is None or not agency.is_active:
+        raise invalid({"agency": ["No active agency with this code."]})
+    deployment = Deployment.from_config(current_app.config)
+    try:
+        refer(
+            db.session, case, agency, clock.now(), who.account, body["reason"], "staff", deployment
+        )
+    except TransitionNotAllowed as exc:
+        raise ApiError(409, "transition_not_allowed", str(exc)) from None
+    except ReasonRequired as exc:
+        raise invalid({"reason": [str(exc)]}) from None
+    db.session.commit()
+    return cases_out(db.session, [case])[0]

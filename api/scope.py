@@ -1,0 +1,100 @@
+"""Who may see and touch which cases: decided here, once, for every request of the API.
+
+Staff see the cases their agency is active on, inside their agency's region; coordinators
+and admins see every case of the deployment; facilitators see the cases of reports they
+filed. A case outside the caller's scope answers exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g, request
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from api import tokens
+from cases import find_case, is_on_case
+from core import clock
+from core.db import db
+from core.errors import ApiError
+from models import Account, Agency, Case, CaseAgency, Report, Role
+
+#: Roles that see every case of the deployment.
+DEPLOYMENT_WIDE = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The account a request acts for, with its agency (staff) loaded once."""
+
+    account: Account
+    agency: Agency | None
+
+    @property
+    def role(self) -> Role:
+        return self.account.role
+
+
+def authenticate_request() -> None:
+    """Find the caller from the bearer token, or answer 401 (a blueprint's before_request)."""
+    token = tokens.bearer(request.headers.get("Authorization"))
+    account = tokens.authenticate(db.session, token, clock.now())
+    g.caller = Caller(account, account.agency)
+
+
+def caller() -> Caller:
+    """Return the caller of this request."""
+    return g.caller
+
+
+def inside(column: ColumnElement[str], region_code: str) -> ColumnElement[bool]:
+    """Say whether a region code column is a region or one of its parts (codes are prefixes)."""
+    return or_(column == region_code, column.startswith(region_code + ".", autoescape=True))
+
+
+def visible(who: Caller) -> ColumnElement[bool]:
+    """Return the condition on Case that keeps only the cases the caller may see."""
+    if who.role in DEPLOYMENT_WIDE:
+        provinces = current_app.config["PROVINCES"]
+        return or_(*(inside(Case.region_code, p) for p in provinces)) if provinces else true()
+    if who.role == Role.FACILITATOR:
+        return exists().where(Report.case_id == Case.id, Report.facilitator_id == who.account.id)
+    if who.role == Role.STAFF and who.agency is not None and who.agency.is_active:
+        on_case = exists().where(
+            CaseAgency.case_id == Case.id,
+            CaseAgency.agency_id == who.agency.id,
+            CaseAgency.is_active.is_(True),
+        )
+        return and_(on_case, inside(Case.region_code, who.agency.region_code))
+    return false()
+
+
+def find(session: Session, who: Caller, reference: str) -> Case:
+    """Return the case with this reference if the caller may see it; else 404, as if absent."""
+    case = find_case(session, reference)
+    if case is not None and session.scalar(select(Case.id).where(Case.id == case.id, visible(who))):
+        return case
+    raise ApiError(404, "not_found", "No such case.")
+
+
+def may_read_text(session: Session, who: Caller, case: Case) -> bool:
+    """Say whether the caller may read what people wrote: coordinators, staff on the case."""
+    if who.role == Role.COORDINATOR:
+        return True
+    return who.role == Role.STAFF and is_on_case(session, case, who.account)
+
+
+def require_role(who: Caller, *roles: Role) -> None:
+    """Answer 403 unless the caller has one of these roles."""
+    if who.role not in roles:
+        raise ApiError(403, "forbidden", "Your role may not do this.")
+
+
+def require_case_work(session: Session, who: Caller, case: Case) -> None:
+    """Answer 403 unless the caller may work on a case they can see: its staff, coordinators."""
+    if who.role in DEPLOYMENT_WIDE:
+        return
+    if who.role == Role.STAFF and is_on_case(session, case, who.account):
+        return
+    raise ApiError(403, "forbidden", "Only staff of an agency on the case may do this.")

@@ -1,0 +1,58 @@
+"""Routes of the facilitator app: send reports made offline, fetch what became of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from api import scope, syncing
+from api.errors import ApiBlueprint
+from api.schemas import ChangesOut, ChangesQuery, SyncBatchIn, SyncBatchOut
+from cases import Deployment
+from core import clock
+from core.db import db
+from intake import gazetteer
+from models import Role
+
+bp = ApiBlueprint("sync", __name__, url_prefix="/api/v1/sync", description="Facilitator sync.")
+bp.before_request(scope.authenticate_request)
+
+
+@bp.post("/reports")
+@bp.arguments(SyncBatchIn)
+@bp.response(200, SyncBatchOut)
+@bp.errors(400, 403, 413, 415)
+def sync_reports(batch: dict[str, Any]) -> dict[str, Any]:
+    """File a batch of reports made offline; each item is answered on its own."""
+    who = scope.caller()
+    scope.require_role(who, Role.FACILITATOR)
+    now, deployment = clock.now(), Deployment.from_config(current_app.config)
+    places = gazetteer.current()
+    results = [
+        syncing.sync_item(db.session, who.account, i, raw, now, deployment, places)
+        for i, raw in enumerate(batch["items"])
+    ]
+    db.session.commit()
+    current_app.logger.info(
+        "sync account=%s items=%s created=%s",
+        who.account.id,
+        len(results),
+        sum(r.outcome == "created" for r in results),
+    )
+    return {"results": results}
+
+
+@bp.get("/changes")
+@bp.arguments(ChangesQuery, location="query")
+@bp.response(200, ChangesOut)
+@bp.errors(403)
+def sync_changes(query: dict[str, Any]) -> dict[str, Any]:
+    """Say what changed on the caller's reports since the cursor."""
+    who = scope.caller()
+    scope.require_role(who, Role.FACILITATOR)
+    position = syncing.decode_cursor(query["cursor"])
+    changes, position, more = syncing.changes_since(
+        db.session, who.account, position, query["limit"], clock.now()
+    )
+    return {"changes": changes, "cursor": syncing.encode_cursor(position), "has_more": more}

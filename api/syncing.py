@@ -1,0 +1,228 @@
+"""Offline sync for facilitators: file a batch item by item, and say what changed since."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.errors import flatten, invalid
+from api.schemas import SyncItemIn
+from cases import Deployment, ReportIn, file_report
+from intake.places import Gazetteer
+from intake.triage import triage
+from models import Account, Agency, Case, CaseAgency, CaseEvent, Region, Report
+
+#: Timeline kinds that change what a facilitator sees of a case (not reads, notes, alerts).
+CHANGE_KINDS = (
+    "opened",
+    "report_joined",
+    "routed",
+    "unrouted",
+    "acknowledged",
+    "status",
+    "referred",
+    "priority_raised",
+    "located",
+    "split",
+)
+#: Longer than any transaction that writes timeline events. An event id is drawn when the
+#: row is inserted but seen only at commit, so on PostgreSQL a lower id can appear after a
+#: higher one; the cursor never passes an event younger than this, so none is skipped.
+SETTLE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What became of one batch item."""
+
+    index: int
+    client_uuid: str | None
+    outcome: str  # created, already_received, rejected
+    reference: str | None = None
+    status: str | None = None
+    errors: dict[str, list[str]] | None = field(default=None)
+
+
+def sync_item(
+    session: Session,
+    facilitator: Account,
+    index: int,
+    raw: Any,
+    now: datetime,
+    deployment: Deployment,
+    gazetteer: Gazetteer | None,
+) -> ItemResult:
+    """File one report from a phone once, however often it is sent; flush, never commit."""
+    hint = raw.get("client_uuid") if isinstance(raw, dict) else None
+    uuid_hint = hint if isinstance(hint, str) else None
+    try:
+        item = SyncItemIn().load(raw)
+    except ValidationError as exc:
+        return ItemResult(index, uuid_hint, "rejected", errors=flatten(exc.messages))
+    uuid = str(item["client_uuid"])
+    earlier = _earlier(session, uuid)
+    if earlier is not None:
+        return _answer_again(index, uuid, earlier, facilitator)
+    report_in = _report_in(session, facilitator, uuid, item, gazetteer)
+    if isinstance(report_in, dict):
+        return ItemResult(index, uuid, "rejected", errors=report_in)
+    try:
+        with session.begin_nested():
+            filed = file_report(session, report_in, now, deployment)
+    except IntegrityError:
+        # Another request filed the same UUID between our look and our insert.
+        earlier = _earlier(session, uuid)
+        if earlier is None:
+            raise
+        return _answer_again(index, uuid, earlier, facilitator)
+    return ItemResult(index, uuid, "created", filed.case.reference, filed.case.status.value)
+
+
+def _earlier(session: Session, uuid: str) -> Report | None:
+    return session.scalar(select(Report).where(Report.client_uuid == uuid))
+
+
+def _answer_again(index: int, uuid: str, earlier: Report, facilitator: Account) -> ItemResult:
+    """Answer a resent report as the first time, unless another account's phone made it."""
+    if earlier.facilitator_id != facilitator.id:
+        # Never tell whose it is or which case: a UUID is no proof of having filed it.
+        return ItemResult(index, uuid, "rejected", errors={"client_uuid": ["Already used."]})
+    case = earlier.case
+    return ItemResult(
+        index,
+        uuid,
+        "already_received",
+        case.reference if case else None,
+        case.status.value if case else None,
+    )
+
+
+def _report_in(
+    session: Session,
+    facilitator: Account,
+    uuid: str,
+    item: dict[str, Any],
+    gazetteer: Gazetteer | None,
+) -> ReportIn | dict[str, list[str]]:
+    """Complete an item from triage of its text; return field errors if it cannot be filed."""
+    region = item["region_code"]
+    if region is not None and session.get(Region, region) is None:
+        return {"region_code": ["Not a place in the gazetteer."]}
+    triaged = {"category": item["category"], "victim": item["victim"], "priority": item["priority"]}
+    if None in triaged.values():
+        found = triage(item["text"], gazetteer)
+        guess = {"category": found.category, "victim": found.victim, "priority": found.priority}
+        triaged = {k: v if v is not None else str(guess[k]) for k, v in triaged.items()}
+        if region is None and found.location is not None:
+            region = found.location.code
+    return ReportIn(
+        source="app",
+        text=item["text"] or "",
+        region_code=region,
+        facilitator_id=facilitator.id,
+        client_uuid=uuid,
+        captured_at=item["captured_at"],
+        is_anonymous=item["is_anonymous"],
+        may_contact=item["may_contact"],
+        **triaged,
+    )
+
+
+# --- changes --------------------------------------------------------------------------------
+
+
+def encode_cursor(event_id: int) -> str:
+    """Return an opaque cursor for a position in the timeline."""
+    return base64.urlsafe_b64encode(f"v1:{event_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """Return the timeline position of a cursor this server gave, or raise a 422."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, _, position = text.partition(":")
+        if version == "v1" and position.isdigit():
+            return int(position)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise invalid({"cursor": ["Not a cursor this server gave."]})
+
+
+def changes_since(
+    session: Session, facilitator: Account, position: int, limit: int, now: datetime
+) -> tuple[list[dict[str, Any]], int, bool]:
+    """Return the facilitator's cases changed after a position, the next position, and more.
+
+    Changes are the cases' state now, so sending one twice is harmless; missing one is not.
+    """
+    mine = select(Report.case_id).where(Report.facilitator_id == facilitator.id)
+    events = session.execute(
+        select(CaseEvent.id, CaseEvent.case_id, CaseEvent.at)
+        .where(CaseEvent.case_id.in_(mine), CaseEvent.kind.in_(CHANGE_KINDS))
+        .where(CaseEvent.id > position)
+        .order_by(CaseEvent.id)
+        .limit(limit + 1)
+    ).all()
+    full, events = len(events) > limit, events[:limit]
+    latest: dict[int, datetime] = {}
+    for _event_id, case_id, at in events:
+        latest[case_id] = max(at, latest.get(case_id, at))
+    next_position = _settled_position(events, position, now)
+    # A full page the cursor could not pass yet is sent again later, not looped on now.
+    more = full and next_position == events[-1][0]
+    return _changes(session, facilitator, latest), next_position, more
+
+
+def _settled_position(events: list[Any], position: int, now: datetime) -> int:
+    """Return the last event id before the first one too young to be sure of its neighbours."""
+    for event_id, _case_id, at in events:
+        if at > now - SETTLE:
+            break
+        position = event_id
+    return position
+
+
+def _changes(
+    session: Session, facilitator: Account, latest: dict[int, datetime]
+) -> list[dict[str, Any]]:
+    """Shape each changed case: reference, status, active agencies, the phone's UUIDs."""
+    if not latest:
+        return []
+    cases = session.scalars(select(Case).where(Case.id.in_(latest))).all()
+    agencies: dict[int, list[str]] = {i: [] for i in latest}
+    for case_id, name in session.execute(
+        select(CaseAgency.case_id, Agency.name)
+        .join(Agency, Agency.id == CaseAgency.agency_id)
+        .where(CaseAgency.case_id.in_(latest), CaseAgency.is_active.is_(True))
+        .order_by(CaseAgency.role, Agency.name)
+    ):
+        agencies[case_id].append(name)
+    uuids: dict[int, list[str]] = {i: [] for i in latest}
+    for case_id, uuid in session.execute(
+        select(Report.case_id, Report.client_uuid).where(
+            Report.case_id.in_(latest), Report.facilitator_id == facilitator.id
+        )
+    ):
+        if uuid:
+            uuids[case_id].append(uuid)
+    order = sorted(cases, key=lambda c: (latest[c.id], c.id))
+    return [
+        {
+            "reference": c.reference,
+            "status": c.status.value,
+            "agencies": agencies[c.id],
+            "updated_at": latest[c.id],
+            "client_uuids": sorted(uuids[c.id]),
+        }
+        for c in order
+    ]
