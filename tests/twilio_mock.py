@@ -24,13 +24,19 @@ REJECTED = "Request did not pass the validation rules"
 START_TIMEOUT = 300
 
 
-@dataclass(frozen=True)
+@dataclass
 class TwilioMock:
     """A running mock: where it listens and what it logged."""
 
     base_url: str
     log_path: Path
     pid: int
+    #: Requests a test sent wrong on purpose; any other rejection fails the whole suite.
+    expected_rejections: int = 0
+
+    def expect_rejection(self) -> None:
+        """Declare that the next request is meant to be refused by the spec."""
+        self.expected_rejections += 1
 
     def log_lines(self, since: int = 0) -> list[str]:
         """Return the mock's log lines, from line number `since` on."""
@@ -94,7 +100,15 @@ def twilio_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwilioMock
     if started.returncode != 0:
         pytest.fail(f"tools/twilio-mock did not start:\n{started.stderr}", pytrace=False)
     pid = int(started.stdout.split()[-1])
+    mock = TwilioMock(f"http://127.0.0.1:{port}", log_path, pid)
     try:
-        yield TwilioMock(f"http://127.0.0.1:{port}", log_path, pid)
+        yield mock
+        rejected = mock.rejected_count()
     finally:
         _stop(pid)
+    if rejected != mock.expected_rejections:
+        pytest.fail(
+            f"the Twilio spec mock refused {rejected} requests in this run, "
+            f"{mock.expected_rejections} on purpose",
+            pytrace=False,
+        )

@@ -87,6 +87,7 @@ def test_a_request_the_spec_refuses_is_seen(
 ) -> None:
     mark = twilio_mock.mark()
     msg = Outgoing(to="+6280800000103", channel="sms", body="x", status_callback="not a url")
+    twilio_mock.expect_rejection()
     assert twilio.send(msg).outcome is SendOutcome.FINAL
     assert twilio_mock.rejected_count(since=mark) == 1
 
