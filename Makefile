@@ -45,3 +45,9 @@ test: $(VENV)/.dev lint
 	else \
 	  echo "== PostgreSQL skipped: set TEST_POSTGRES_URL (as .ci/run does) to run the suite on it"; \
 	fi
+
+# Every benchmark in bench/, then docs/PERFORMANCE.md from their figures (about ten minutes).
+# The RapidSMS peer installs itself into bench/peer/.venv on the first run.
+.PHONY: bench
+bench: $(VENV)/.runtime
+	$(BIN)/python bench/run.py

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.client
+import json
 import os
 import signal
 import socket
@@ -20,6 +22,10 @@ from pathlib import Path
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+CORPUS = ROOT / "tests" / "fixtures" / "corpus"
+PEER = ROOT / "bench" / "peer"
+PEER_VENV = PEER / ".venv"
 TOKEN = "bench-auth-token-0123456789abcdef"
 DATA_KEY = "YmVuY2ggZGF0YSBrZXk7IG5ldmVyIGluIHByb2R1Y3Q="
 
@@ -40,6 +46,9 @@ def env_for(db_url: str, **extra: str) -> dict[str, str]:
         SIGAP_DATA_KEY=DATA_KEY,
         TWILIO_AUTH_TOKEN=TOKEN,
         SIGAP_PROVINCES="72",
+        # Every benchmark request comes from a new sender: past the hourly cap on replies to
+        # new senders SIGAP would stop answering, and the answered path is what is measured.
+        SIGAP_NEW_SENDER_REPLIES_PER_HOUR="1000000",
     )
     env.update(extra)
     return env
@@ -64,6 +73,19 @@ class Server:
             total += (int(fields[11]) + int(fields[12])) / tick
         return total
 
+    def worker_rss_mb(self) -> list[float]:
+        """Resident memory of each worker (not the master), in MB, from /proc."""
+        sizes = []
+        for pid in _children(self.process.pid):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except FileNotFoundError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        return sorted(sizes)
+
 
 def _children(pid: int) -> list[int]:
     try:
@@ -73,12 +95,25 @@ def _children(pid: int) -> list[int]:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], workers: int = 2) -> Iterator[Server]:
-    """Run gunicorn with sync workers on a free loopback port; stop it afterwards."""
+def gunicorn(
+    app: str,
+    env: dict[str, str],
+    workers: int = 2,
+    *,
+    python: str | Path = sys.executable,
+    cwd: Path = ROOT,
+    log: Path | None = None,
+) -> Iterator[Server]:
+    """Run gunicorn with sync workers on a free loopback port; stop it afterwards.
+
+    `python` picks the virtual environment (the peer has its own); `log` takes the
+    server's stderr, which is otherwise the terminal's.
+    """
     port = free_port()
+    stderr = log.open("ab") if log else None
     process = subprocess.Popen(
         [
-            sys.executable,
+            str(python),
             "-m",
             "gunicorn",
             "--bind",
@@ -91,8 +126,9 @@ def gunicorn(app: str, env: dict[str, str], workers: int = 2) -> Iterator[Server
             "warning",
             app,
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
+        stderr=stderr,
         start_new_session=True,
     )
     server = Server(f"http://127.0.0.1:{port}", process)
@@ -102,6 +138,8 @@ def gunicorn(app: str, env: dict[str, str], workers: int = 2) -> Iterator[Server
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+        if stderr:
+            stderr.close()
 
 
 def _wait(port: int, process: subprocess.Popen) -> None:
@@ -118,9 +156,27 @@ def _wait(port: int, process: subprocess.Popen) -> None:
     raise RuntimeError("server did not start")
 
 
-def signed_bodies(base: str, n: int, start: int = 0) -> list[tuple[str, bytes, str]]:
-    """n pre-signed inbound webhooks with unique MessageSids, half SMS, half WhatsApp."""
+def corpus_texts() -> list[str]:
+    """Every report text of the triage corpus, in file order: varied, realistic reports."""
+    texts = []
+    for path in sorted(CORPUS.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.append(json.loads(line)["text"])
+    return texts
+
+
+def signed_bodies(
+    base: str, n: int, start: int = 0, texts: list[str] | None = None
+) -> list[tuple[str, bytes, str]]:
+    """n pre-signed inbound webhooks, half SMS, half WhatsApp.
+
+    Each has its own MessageSid and sender; the texts cycle through the corpus, so every
+    request is a new report from a new reporter, as on a busy day, not one text that keeps
+    joining the same case.
+    """
     validator = RequestValidator(TOKEN)
+    texts = texts or corpus_texts()
     bodies = []
     for i in range(start, start + n):
         kind = "sms" if i % 2 == 0 else "whatsapp"
@@ -131,7 +187,7 @@ def signed_bodies(base: str, n: int, start: int = 0) -> list[tuple[str, bytes, s
             "From": f"{prefix}+62808{i:08d}",  # +62 808: allocated to no operator
             "To": f"{prefix}+6280800000001",
             "NumMedia": "0",
-            "Body": "tolong tetangga sy di desa Sidera dipukuli suaminya sekarang",
+            "Body": texts[i % len(texts)],
         }
         path = f"/webhooks/twilio/{kind}"
         signature = validator.compute_signature(base + path, form)
@@ -140,15 +196,25 @@ def signed_bodies(base: str, n: int, start: int = 0) -> list[tuple[str, bytes, s
 
 
 def post_all(
-    base: str, bodies: list[tuple[str, bytes, str]], concurrency: int, rate: float | None = None
+    base: str,
+    bodies: list[tuple[str, bytes, str]],
+    concurrency: int,
+    rate: float | None = None,
+    max_seconds: float = 300.0,
 ) -> list[float]:
-    """Post every body with `concurrency` threads (optionally paced); return latencies in s."""
+    """Post every body with `concurrency` threads (optionally paced); return latencies in s.
+
+    Paced, a request's latency counts from when it was due, not from when a free thread
+    sent it, so a server that falls behind the rate shows its queue. No request starts
+    after `max_seconds`: the caller sees fewer latencies than bodies.
+    """
     host, port = base.removeprefix("http://").split(":")
     latencies: list[float] = []
     errors: list[int] = []
     lock = threading.Lock()
     items = iter(enumerate(bodies))
     started = time.perf_counter()
+    deadline = started + max_seconds
 
     def worker() -> None:
         while True:
@@ -157,28 +223,17 @@ def post_all(
             if nxt is None:
                 return
             index, (path, body, signature) = nxt
-            if rate:
-                delay = started + index / rate - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)  # pacing a fixed-rate load, not waiting in a test
-            t0 = time.perf_counter()
-            conn = http.client.HTTPConnection(host, int(port), timeout=30)
-            conn.request(
-                "POST",
-                path,
-                body,
-                {
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "X-Twilio-Signature": signature,
-                },
-            )
-            status = conn.getresponse()
-            status.read()
-            conn.close()
+            due = started + index / rate if rate else None
+            if due is not None and due > time.perf_counter():
+                time.sleep(due - time.perf_counter())  # pacing a fixed-rate load
+            if time.perf_counter() > deadline:
+                return
+            t0 = time.perf_counter() if due is None else due
+            status = _post(host, int(port), path, body, signature)
             with lock:
                 latencies.append(time.perf_counter() - t0)
-                if status.status != 200:
-                    errors.append(status.status)
+                if status != 200:
+                    errors.append(status)
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for thread in threads:
@@ -190,6 +245,26 @@ def post_all(
     return latencies
 
 
+def _post(host: str, port: int, path: str, body: bytes, signature: str) -> int:
+    """POST one signed form on a fresh connection, as Twilio does; return the status."""
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        conn.request(
+            "POST",
+            path,
+            body,
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": signature,
+            },
+        )
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
 def percentile(values: list[float], p: float) -> float:
     """The p-th percentile (0-100) by nearest rank."""
     ordered = sorted(values)
@@ -198,3 +273,46 @@ def percentile(values: list[float], p: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def peer_python() -> Path:
+    """The peer's interpreter, installing its virtual environment first when needed.
+
+    The environment is rebuilt whenever bench/peer/requirements.txt changes (a stamp holds
+    the file's hash), with the interpreter running the benchmark.
+    """
+    requirements = PEER / "requirements.txt"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    stamp = PEER_VENV / ".requirements-sha256"
+    python = PEER_VENV / "bin" / "python"
+    if python.exists() and stamp.exists() and stamp.read_text() == digest:
+        return python
+    print(f"installing the RapidSMS peer into {PEER_VENV.relative_to(ROOT)}", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(PEER_VENV)], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "-r", str(requirements)],
+        check=True,
+        timeout=900,
+    )
+    stamp.write_text(digest)
+    return python
+
+
+def peer_env(db_path: Path) -> dict[str, str]:
+    """Environment of the peer's processes: its settings, database and the shared token."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "DJANGO_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="peer.settings",
+        PEER_DB=str(db_path),
+        TWILIO_AUTH_TOKEN=TOKEN,
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+def write_result(name: str, data: dict) -> Path:
+    """Write one benchmark's figures to bench/results/<name>.json for bench/report.py."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    return path

@@ -16,12 +16,9 @@ from core.app import create_app
 from core.db import db
 from core.gazetteer import load_regions
 from models import Base
-from tests.signing import TEST_AUTH_TOKEN, Poster
+from tests.signing import TEST_AUTH_TOKEN, TEST_DATA_KEY, Poster
 
 pytest_plugins = ["tests.twilio_mock"]
-
-#: A fixed data key for tests (32 bytes, base64); never used anywhere else.
-TEST_DATA_KEY = "c2lnYXAgdGVzdCBrZXk7IG5ldmVyIHByb2R1Y3Rpb24="
 
 
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

@@ -8,6 +8,8 @@ from urllib.parse import parse_qsl
 from twilio.request_validator import RequestValidator
 
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+#: A fixed data key for tests (32 bytes, base64); never used anywhere else.
+TEST_DATA_KEY = "c2lnYXAgdGVzdCBrZXk7IG5ldmVyIHByb2R1Y3Rpb24="
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "twilio"
 
 

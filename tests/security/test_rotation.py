@@ -16,7 +16,6 @@ from core.crypto import Encrypted, Keyring, lookup_hash
 from core.db import db
 from models import Account, Base, InboundMessage, Outbox, Report, Reporter
 from security.rotation import targets
-from tests.conftest import TEST_DATA_KEY
 from tests.security.conftest import (
     ADMIN_PHONE,
     NOTE,
@@ -26,6 +25,7 @@ from tests.security.conftest import (
     WA_REPORTER,
     World,
 )
+from tests.signing import TEST_DATA_KEY
 from webhooks import spool
 
 OLD_KEY = TEST_DATA_KEY

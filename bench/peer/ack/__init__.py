@@ -1,0 +1,1 @@
+"""The one RapidSMS app of the peer: it acknowledges every message, and its Twilio backend."""

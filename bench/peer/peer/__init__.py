@@ -1,0 +1,1 @@
+"""A minimal RapidSMS project answering SIGAP's Twilio webhook, the peer of the benchmark."""
