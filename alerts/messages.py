@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from core.gazetteer import region_row
 from core.i18n import t
-from models import Case, Region, RegionLevel
+from models import Case, RegionLevel
 
 #: Staff get Indonesian whatever their reporters write in.
 STAFF_LANG = "id"
@@ -49,12 +50,12 @@ def _regency_label(name: str) -> str:
 
 def places(session: Session, region_code: str) -> list[str]:
     """Return a place's names, longest first: `Sidera, Kab. Sigi`, then `Sidera`."""
-    region = session.get(Region, region_code)
+    region = region_row(session, region_code)
     if region is None:
         return [region_code]
     if region.level in (RegionLevel.PROVINCE, RegionLevel.REGENCY):
         return [_regency_label(region.name)]
-    regency = session.get(Region, ".".join(region_code.split(".")[:2]))
+    regency = region_row(session, ".".join(region_code.split(".")[:2]))
     short = region.name.strip()
     if regency is None:
         return [short]

@@ -100,9 +100,6 @@ def enqueue(
     now: datetime,
 ) -> Outbox:
     """Write a message to send after commit; the same key twice gives the first row back."""
-    existing = session.scalar(select(Outbox).where(Outbox.idempotency_key == key))
-    if existing is not None:
-        return existing
     row = Outbox(
         idempotency_key=key,
         purpose=purpose,
@@ -119,7 +116,8 @@ def enqueue(
         created_at=now,
     )
     try:
-        # A savepoint: a concurrent writer of the same key must not undo the caller's work.
+        # The unique key decides, not a look first: a savepoint, so that a key written before
+        # (here or by a concurrent writer) costs only this row, never the caller's work.
         with session.begin_nested():
             session.add(row)
     except IntegrityError:

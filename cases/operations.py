@@ -21,7 +21,8 @@ from cases import references, timeline, workflow
 from cases.deadlines import DEFAULT_ZONE, ack_due, police_report_due
 from cases.routing import CATEGORIES, PRIORITIES, VICTIMS, route
 from cases.workflow import AWAITING_ACK, CLOSED
-from models import Account, Agency, AgencyRole, Case, CaseAgency, CaseStatus, Region, Report
+from core.gazetteer import region_row
+from models import Account, Agency, AgencyRole, Case, CaseAgency, CaseStatus, Report
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def _was_joined(session: Session, report: Report) -> bool:
 
 
 def _known_region(session: Session, code: str | None) -> str | None:
-    return code if code and session.get(Region, code) is not None else None
+    return code if code and region_row(session, code) is not None else None
 
 
 def _case_region(session: Session, item: ReportIn, deployment: Deployment) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,3 +71,31 @@ def count_by_level(session: Session, province: str | None = None) -> dict[str, i
     if province:
         query = query.where(Region.code.like(f"{province}.%"))
     return {str(level): n for level, n in session.execute(query).all()}
+
+
+class RegionRow(NamedTuple):
+    """A region as plain data, safe to keep between requests."""
+
+    code: str
+    parent_code: str | None
+    level: RegionLevel
+    name: str
+
+
+_rows: dict[tuple[str, str], RegionRow] = {}
+
+
+def region_row(session: Session, code: str) -> RegionRow | None:
+    """Look a region up once per process: the gazetteer changes only by `regions load`.
+
+    A process running while places are renamed keeps the old names until it restarts; codes
+    are never reused, so what a code means does not change under it.
+    """
+    key = (str(session.get_bind().url), code)
+    if key in _rows:
+        return _rows[key]
+    region = session.get(Region, code)
+    if region is None:
+        return None  # not kept: the province may be loaded a moment later
+    _rows[key] = RegionRow(region.code, region.parent_code, region.level, region.name)
+    return _rows[key]
