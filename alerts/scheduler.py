@@ -11,7 +11,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from alerts import jobs
 from core import clock
@@ -73,7 +73,14 @@ class SchedulerProcess:
         """Renew or take the lease."""
         with self.app.app_context():
             was = self.is_leader
-            self.is_leader = acquire_lease(self.holder, clock.now())
+            try:
+                self.is_leader = acquire_lease(self.holder, clock.now())
+            except DBAPIError as exc:
+                # A locked or unreachable database is a reason to wait, not to exit: the
+                # next heartbeat tries again, and nothing runs without the lease meanwhile.
+                db.session.rollback()
+                self.is_leader = False
+                log.warning("scheduler lease not renewed: %s", type(exc).__name__)
             if was != self.is_leader:
                 log.info("scheduler %s", "leading" if self.is_leader else "standing by")
 

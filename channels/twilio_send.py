@@ -41,7 +41,10 @@ RETRY_STATUSES = frozenset({429})
 
 # Twilio may record a message a little before our clock said we sent it.
 _CLOCK_SKEW = timedelta(minutes=1)
-_FIND_LIMIT = 50
+#: Messages per page when looking for one already sent, and pages at most (2,000 messages):
+#: past that the outcome stays unknown rather than risk a second copy.
+_FIND_PAGE = 100
+_FIND_PAGES = 20
 
 
 class _TwilioTransport(TwilioHttpClient):
@@ -181,23 +184,36 @@ class TwilioProvider:
         since_utc = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
         # DateSent filters by day only (GMT); the exact time is checked below.
         try:
-            # One page, newest first: a resend decision needs only the recent messages.
-            listed = self.client.messages.page(
+            page = self.client.messages.page(
                 to=_address(msg.channel, msg.to),
                 date_sent_after=since_utc.date().isoformat(),
-                page_size=_FIND_LIMIT,
+                page_size=_FIND_PAGE,
             )
+            # Newest first: page back until the messages are older than the one sought. An
+            # officer alerted many times since then has many newer messages to look past.
+            for _ in range(_FIND_PAGES):
+                found, passed = _match(msg, page, since_utc - _CLOCK_SKEW)
+                if found or passed:
+                    return found
+                page = page.next_page()
+                if page is None:
+                    return None
         except (TwilioException, requests.RequestException, ValueError) as exc:
             raise ChannelError("lookup_failed", type(exc).__name__) from exc
-        for found in listed:
-            created_at = found.date_created or found.date_sent
-            if not (found.direction or "").startswith("outbound"):
-                continue
-            if created_at is not None and created_at < since_utc - _CLOCK_SKEW:
-                continue
-            if _same_content(msg, found.body or ""):
-                return found.sid
-        return None
+        raise ChannelError("lookup_failed", "too many newer messages to look past")
+
+
+def _match(msg: Outgoing, page: Any, oldest: datetime) -> tuple[str | None, bool]:
+    """Return the sid of `msg` on this page, and whether the page reached back past `oldest`."""
+    passed = False
+    for found in page:
+        created_at = found.date_created or found.date_sent
+        if created_at is not None and created_at < oldest:
+            passed = True  # older pages hold only older messages
+            continue
+        if (found.direction or "").startswith("outbound") and _same_content(msg, found.body or ""):
+            return found.sid, passed
+    return None, passed
 
 
 def _same_content(msg: Outgoing, body: str) -> bool:

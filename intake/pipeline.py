@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from cases.commands import handle_command
 from cases.operations import Deployment, ReportIn, file_report, relocate
 from channels import InboundMessage
+from core.db import db
 from core.i18n import t
 from intake import dialog as dlg
 from intake.keywords import Command, CommandKind, parse_command
@@ -318,3 +319,14 @@ def _cancel(session: Session, reporter: Reporter, now: datetime) -> str:
     if case is not None:
         return t("reply.cancelled_kept", reporter.language, ref=case.reference)
     return t("reply.cancelled", reporter.language)
+
+
+def warm_up() -> None:
+    """Build the triage rules and the gazetteer now, before any request holds a write lock.
+
+    Both take a second or more the first time; built inside a webhook's transaction they
+    would hold every other writer up that long (a restarted worker stalled intake).
+    """
+    places = gazetteer()
+    triage("tolong", places)
+    db.session.remove()

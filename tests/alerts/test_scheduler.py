@@ -84,3 +84,21 @@ def test_even_two_leaders_run_each_period_once(app: Flask, registry) -> None:
         clock.advance(timedelta(seconds=30))
     assert len(runs) == 5  # ten firings in five minutes: one run per minute
     assert db.session.scalar(select(func.count()).select_from(JobRun)) == 5
+
+
+def test_a_database_that_does_not_answer_makes_it_wait_not_exit(app: Flask, monkeypatch) -> None:
+    """A locked SQLite at start used to end the scheduler, and `make run` with it."""
+    from sqlalchemy.exc import OperationalError
+
+    import alerts.scheduler
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError("UPDATE lease", {}, Exception("database is locked"))
+
+    process = SchedulerProcess(app)
+    monkeypatch.setattr(alerts.scheduler, "acquire_lease", locked)
+    process.heartbeat()
+    assert process.is_leader is False
+    monkeypatch.undo()
+    process.heartbeat()
+    assert process.is_leader is True

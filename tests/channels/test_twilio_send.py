@@ -328,3 +328,27 @@ def test_make_provider_reads_senders() -> None:
     assert isinstance(made, TwilioProvider)
     assert (made.sms_from, made.messaging_service_sid) == (None, SERVICE)
     assert made.whatsapp_from == f"whatsapp:{WA_FROM}"
+
+
+def test_find_sent_pages_back_past_many_newer_messages() -> None:
+    """An officer alerted a hundred times since: the first copy is on a later page."""
+    newer = [
+        listed(f"SMnewer{i:03d}", "Pesan lain", "Mon, 09 Mar 2026 05:00:00 +0000")
+        for i in range(100)
+    ]
+    pages = iter(
+        [
+            respond(
+                200,
+                {
+                    "messages": newer,
+                    "next_page_uri": f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json?Page=1",
+                    "page": 0,
+                },
+            ),
+            page_of(listed("SMfirst", SMS.body, "Mon, 09 Mar 2026 04:00:30 +0000")),
+        ]
+    )
+    sender, http = provider(lambda: next(pages)())
+    assert sender.find_sent(SMS, SINCE) == "SMfirst"
+    assert len(http.calls) == 2
