@@ -1,0 +1,1 @@
+"""Fault and load scenarios: `make chaos` runs them (see chaos/run.py)."""
