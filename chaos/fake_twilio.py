@@ -22,7 +22,7 @@ import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 
 class Store:
@@ -62,10 +62,13 @@ class Store:
             self.log.flush()
         return message, dropped
 
-    def listed(self, to: str, limit: int) -> list[dict[str, str]]:
+    def listed(self, to: str, limit: int, page: int = 0) -> tuple[list[dict[str, str]], bool]:
+        """One page of the messages to `to`, newest first, and whether more follow."""
         with self.lock:
             found = [m for m in self.messages if not to or m["to"] == to]
-        return list(reversed(found))[:limit]
+        newest_first = list(reversed(found))
+        start = page * limit
+        return newest_first[start : start + limit], len(newest_first) > start + limit
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -111,16 +114,20 @@ class Handler(BaseHTTPRequestHandler):
             return
         query = parse_qs(urlsplit(self.path).query)
         size = int(query.get("PageSize", ["50"])[0])
-        found = self.store.listed(query.get("To", [""])[0], size)
+        page = int(query.get("Page", ["0"])[0])
+        to = query.get("To", [""])[0]
+        found, more = self.store.listed(to, size, page)
         uri = urlsplit(self.path).path
+        # Pages as Twilio gives them: the client follows next_page_uri as it stands.
+        following = f"{uri}?{urlencode({'To': to, 'PageSize': size, 'Page': page + 1})}"
         self._send(
             200,
             {
                 "messages": found,
-                "page": 0,
+                "page": page,
                 "page_size": size,
                 "first_page_uri": uri,
-                "next_page_uri": None,
+                "next_page_uri": following if more else None,
                 "previous_page_uri": None,
                 "uri": uri,
                 "start": 0,
