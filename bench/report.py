@@ -442,7 +442,7 @@ def reading(profile: dict, intake: dict | None) -> str:
     )
     lines += [
         "",
-        "What would fix it (for the lead; no app code was changed for this document):",
+        "What would fix it (no app code was changed for this document):",
         "",
         "1. Hold the write lock for less time. Interpretation reads (reporter, dialog, "
         "routing rules, rosters, regions) and pure work (triage, parsing, choosing the "

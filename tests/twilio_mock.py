@@ -1,6 +1,6 @@
 """pytest plugin: Twilio's REST API spec served by tools/twilio-mock for the session.
 
-The lead adds "tests.twilio_mock" to `pytest_plugins`; tests then ask for `twilio_mock`.
+tests/conftest.py lists "tests.twilio_mock" in `pytest_plugins`; tests then ask for `twilio_mock`.
 """
 
 from __future__ import annotations
