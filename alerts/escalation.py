@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from alerts import outbox
 from alerts.digests import next_digest_at
 from alerts.messages import STAFF_LANG, alert_text, template_variables
-from alerts.rosters import OnCall, on_call
+from alerts.rosters import OnCall, on_call, on_call_all
 from core.i18n import t
 from models import (
     Account,
@@ -69,32 +69,43 @@ def step_after(priority: str, level: int) -> timedelta:
     return STEP.get(priority, STEP["biasa"]) * min(max(level, 1), 4)
 
 
-def start(session: Session, case: Case, agency: Agency, now: datetime, tz: ZoneInfo) -> AlertChain:
-    """Open the chain for a case at an agency, alerting at once if the case is urgent."""
-    chain = session.scalar(
-        select(AlertChain).where(AlertChain.case_id == case.id, AlertChain.agency_id == agency.id)
-    )
-    if chain is not None and chain.stopped_at is None:
-        if case.priority not in URGENT or chain.digest_at is None:
-            return chain  # routed twice: one chain, one alert
-        # A waiting (digest) case became urgent: it leaves the digest and alerts now.
-        chain.digest_at = None
-    else:
-        if chain is None:
-            chain = AlertChain(case_id=case.id, agency_id=agency.id, started_at=now)
-            session.add(chain)
-        chain.level, chain.stopped_at, chain.stop_reason = 0, None, None
-    due = case.ack_due_at if case.ack_due_at > now else now + step_after(case.priority, 1)
-    chain.next_at = min(chain.next_at, due) if chain.next_at else due
-    session.flush()
-    if case.priority in URGENT:
-        sent = alert_people(
-            session, case, agency, [on_call(session, agency.id, now, tz).first()], 0, now, tz
+def start(
+    session: Session, case: Case, agencies: list[Agency], now: datetime, tz: ZoneInfo
+) -> None:
+    """Open a case's chains at agencies, alerting each one's on-call officer if it is urgent."""
+    chains = {
+        chain.agency_id: chain
+        for chain in session.scalars(
+            select(AlertChain).where(
+                AlertChain.case_id == case.id, AlertChain.agency_id.in_([a.id for a in agencies])
+            )
         )
-        _event(session, case, agency, 0, sent, now)
-    else:
-        chain.digest_at = next_digest_at(now, tz)
-    return chain
+    }
+    due = case.ack_due_at if case.ack_due_at > now else now + step_after(case.priority, 1)
+    urgent = case.priority in URGENT
+    alerted = []
+    for agency in agencies:
+        chain = chains.get(agency.id)
+        if chain is not None and chain.stopped_at is None:
+            if not urgent or chain.digest_at is None:
+                continue  # routed twice: one chain, one alert
+            # A waiting (digest) case became urgent: it leaves the digest and alerts now.
+            chain.digest_at = None
+        else:
+            if chain is None:
+                chain = AlertChain(case_id=case.id, agency_id=agency.id, started_at=now)
+                session.add(chain)
+            chain.level, chain.stopped_at, chain.stop_reason = 0, None, None
+        chain.next_at = min(chain.next_at, due) if chain.next_at else due
+        if urgent:
+            alerted.append(agency)
+        else:
+            chain.digest_at = next_digest_at(now, tz)
+    if alerted:
+        rosters = on_call_all(session, [a.id for a in alerted], now, tz)
+        people = {agency: [rosters[agency.id].first()] for agency in alerted}
+        for agency, sent in alert_people(session, case, people, 0, now, tz).items():
+            _event(session, case, agency, 0, sent, now)
 
 
 def escalate(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) -> EscalationStats:
@@ -162,7 +173,7 @@ def _step(
         if level == 3:
             people += _coordinators(session)
     chain.level, chain.next_at = level, now + step_after(case.priority, level)
-    sent = alert_people(session, case, agency, people, level, now, tz)
+    sent = alert_people(session, case, {agency: people}, level, now, tz)[agency]
     _event(session, case, agency, level, sent, now)
     return len(sent)
 
@@ -170,39 +181,44 @@ def _step(
 def alert_people(
     session: Session,
     case: Case,
-    agency: Agency,
-    people: list[Account | None],
+    people: dict[Agency, list[Account | None]],
     level: int,
     now: datetime,
     tz: ZoneInfo,
-) -> list[int]:
-    """Write one alert per person (the agency's staff when nobody is rostered); return ids."""
-    unique = {p.id: p for p in people if p is not None and p.phone}
-    if not unique:
-        unique = {p.id: p for p in _agency_staff(session, agency)}
-    if not unique:
-        outbox.notify_admins(
-            session, "alert.admin.nobody", now, agency=agency.code, ref=case.reference
-        )
-        return []
+) -> dict[Agency, list[int]]:
+    """Write one alert per person and agency (its staff when nobody is rostered), in one
+    statement; return the ids of the accounts alerted, by agency."""
     key, purpose = _TEXTS.get(level, ("alert.escalation", Purpose.ESCALATION))
     body = alert_text(session, case, key, tz, level)
     template = _whatsapp_template()
-    for account in unique.values():
-        outbox.enqueue(
-            session,
-            key=f"alert:{case.id}:{agency.id}:{level}:{account.id}",
-            purpose=purpose,
-            to=account.phone,  # type: ignore[arg-type]
-            channel="whatsapp" if template else "sms",
-            body=body,
-            content_sid=template,
-            content_variables=template_variables(session, case, tz) if template else None,
-            case_id=case.id,
-            account_id=account.id,
-            now=now,
-        )
-    return list(unique)
+    variables = template_variables(session, case, tz) if template else None
+    rows, sent = [], {}
+    for agency, wanted in people.items():
+        unique = {p.id: p for p in wanted if p is not None and p.phone}
+        if not unique:
+            unique = {p.id: p for p in _agency_staff(session, agency)}
+        if not unique:
+            outbox.notify_admins(
+                session, "alert.admin.nobody", now, agency=agency.code, ref=case.reference
+            )
+        sent[agency] = list(unique)
+        rows += [
+            outbox.message(
+                key=f"alert:{case.id}:{agency.id}:{level}:{account.id}",
+                purpose=purpose,
+                to=account.phone,  # type: ignore[arg-type]
+                channel="whatsapp" if template else "sms",
+                body=body,
+                content_sid=template,
+                content_variables=variables,
+                case_id=case.id,
+                account_id=account.id,
+                now=now,
+            )
+            for account in unique.values()
+        ]
+    outbox.enqueue_all(session, rows)
+    return sent
 
 
 def _whatsapp_template() -> str | None:

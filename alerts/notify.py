@@ -17,9 +17,7 @@ from models import Account, Agency, Case
 
 def case_routed(session: Session, case: Case, agencies: list[Agency], now: datetime) -> None:
     """Start alerting the on-call officers of agencies newly responsible for a case."""
-    tz = zone()
-    for agency in agencies:
-        escalation.start(session, case, agency, now, tz)
+    escalation.start(session, case, agencies, now, zone())
 
 
 def case_acknowledged(session: Session, case: Case, account: Account | None, now: datetime) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import case, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from channels import ChannelError, DeliveryStatus, Outgoing, Provider, SendOutcome, SendResult
@@ -84,8 +84,7 @@ class _Claim:
     expires_at: datetime | None
 
 
-def enqueue(
-    session: Session,
+def message(
     *,
     key: str,
     purpose: Purpose,
@@ -98,31 +97,58 @@ def enqueue(
     account_id: int | None = None,
     reporter_id: int | None = None,
     now: datetime,
-) -> Outbox:
-    """Write a message to send after commit; the same key twice gives the first row back."""
-    row = Outbox(
-        idempotency_key=key,
-        purpose=purpose,
-        channel=channel,
-        to=to,
-        to_hash=lookup_hash(to),
-        body=body,
-        content_sid=content_sid,
-        content_variables=json.dumps(content_variables) if content_variables else None,
-        case_id=case_id,
-        account_id=account_id,
-        reporter_id=reporter_id,
-        next_attempt_at=now,
-        created_at=now,
+) -> dict[str, Any]:
+    """Return the outbox row for a message to send, ready for `enqueue_all`."""
+    return {
+        "idempotency_key": key,
+        "purpose": purpose,
+        "channel": channel,
+        "to": to,
+        "to_hash": lookup_hash(to),
+        "body": body,
+        "content_sid": content_sid,
+        "content_variables": json.dumps(content_variables) if content_variables else None,
+        "case_id": case_id,
+        "account_id": account_id,
+        "reporter_id": reporter_id,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "outcome_unknown": False,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def enqueue(session: Session, **fields: Any) -> int:
+    """Write one message to send after commit (`message`'s arguments); return its row id."""
+    return enqueue_all(session, [message(**fields)])[0]
+
+
+def enqueue_all(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Write messages (from `message`) in one statement; return their ids in order.
+
+    The unique key decides, not a look first: a key written before, here or by a concurrent
+    writer, is skipped by the database (ON CONFLICT DO NOTHING) and costs only that row,
+    never the caller's work; its first row's id is returned.
+    """
+    if not rows:
+        return []
+    table = Outbox.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+        .returning(table.c.idempotency_key, table.c.id)
     )
-    try:
-        # The unique key decides, not a look first: a savepoint, so that a key written before
-        # (here or by a concurrent writer) costs only this row, never the caller's work.
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return session.scalars(select(Outbox).where(Outbox.idempotency_key == key)).one()
-    return row
+    ids = dict(session.execute(statement).all())
+    missing = [row["idempotency_key"] for row in rows if row["idempotency_key"] not in ids]
+    if missing:
+        found = select(table.c.idempotency_key, table.c.id).where(
+            table.c.idempotency_key.in_(missing)
+        )
+        ids.update(session.execute(found).all())
+    return [ids[row["idempotency_key"]] for row in rows]
 
 
 def drain(now: datetime, provider: Provider, worker: str, limit: int = 100) -> DrainStats:

@@ -47,38 +47,50 @@ def covers(weekday: int, starts: time, ends: time, local: datetime) -> bool:
 
 def on_call(session: Session, agency_id: int, at: datetime, tz: ZoneInfo) -> OnCall:
     """Return who is on call for an agency at a moment: overrides first, then the pattern."""
+    return on_call_all(session, [agency_id], at, tz)[agency_id]
+
+
+def on_call_all(
+    session: Session, agency_ids: list[int], at: datetime, tz: ZoneInfo
+) -> dict[int, OnCall]:
+    """Return who is on call for each of several agencies at a moment, in three queries."""
     local = at.astimezone(tz)
     day = local.date()
     overrides = session.scalars(
         select(RosterOverride)
-        .where(RosterOverride.agency_id == agency_id)
+        .where(RosterOverride.agency_id.in_(agency_ids))
         .where(RosterOverride.starts_on <= day, RosterOverride.ends_on >= day)
         .order_by(RosterOverride.id.desc())
     ).all()
     slots = session.scalars(
         select(RosterSlot)
-        .where(RosterSlot.agency_id == agency_id)
+        .where(RosterSlot.agency_id.in_(agency_ids))
         .where(RosterSlot.weekday.in_((local.weekday(), (local.weekday() - 1) % 7)))
         .order_by(RosterSlot.id.desc())  # the most recently set slot wins where two overlap
     ).all()
-    candidates: dict[RosterRole, list[int]] = {role: [] for role in RosterRole}
+    candidates: dict[int, dict[RosterRole, list[int]]] = {
+        agency_id: {role: [] for role in RosterRole} for agency_id in agency_ids
+    }
     for o in overrides:
-        candidates[o.role].append(o.account_id)
-    for role in RosterRole:
-        if not candidates[role]:  # an override for a role replaces that role's pattern
-            for s in slots:
-                if s.role == role and covers(s.weekday, s.starts, s.ends, local):
-                    candidates[role].append(s.account_id)
-    wanted = {i for ids in candidates.values() for i in ids}
+        candidates[o.agency_id][o.role].append(o.account_id)
+    overridden = {(o.agency_id, o.role) for o in overrides}
+    for s in slots:  # an override for a role replaces that role's pattern
+        if (s.agency_id, s.role) not in overridden and covers(s.weekday, s.starts, s.ends, local):
+            candidates[s.agency_id][s.role].append(s.account_id)
+    wanted = {i for roles in candidates.values() for ids in roles.values() for i in ids}
     active = {
         a.id: a
         for a in session.scalars(select(Account).where(Account.id.in_(wanted), Account.is_active))
     }
-    pick = {  # the first active candidate of each role
-        role: next((active[i] for i in ids if i in active), None)
-        for role, ids in candidates.items()
-    }
-    return OnCall(pick[RosterRole.PRIMARY], pick[RosterRole.BACKUP], pick[RosterRole.SUPERVISOR])
+    found = {}
+    for agency_id, roles in candidates.items():
+        pick = {  # the first active candidate of each role
+            role: next((active[i] for i in ids if i in active), None) for role, ids in roles.items()
+        }
+        found[agency_id] = OnCall(
+            pick[RosterRole.PRIMARY], pick[RosterRole.BACKUP], pick[RosterRole.SUPERVISOR]
+        )
+    return found
 
 
 def parse_weekdays(text: str) -> list[int]:

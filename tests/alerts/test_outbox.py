@@ -40,7 +40,7 @@ NO_WINDOW = SendResult(SendOutcome.NEXT_CHANNEL, None, 63016, "twilio http 400 c
 
 
 def put(key: str = "k1", *, to: str = STAFF, channel: str = "sms", body: str = "halo", **kw):
-    row = enqueue(
+    row_id = enqueue(
         db.session,
         key=key,
         purpose=kw.pop("purpose", Purpose.REPLY),
@@ -51,7 +51,7 @@ def put(key: str = "k1", *, to: str = STAFF, channel: str = "sms", body: str = "
         **kw,
     )
     db.session.commit()
-    return row
+    return db.session.get(Outbox, row_id)
 
 
 def rows() -> list[Outbox]:
