@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -39,8 +43,95 @@ def derived_writes() -> Iterator[None]:
         _durable.reset(token)
 
 
-def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:
-    """WAL, a busy timeout, foreign keys, and writers that lock at BEGIN."""
+class WriterGate:
+    """One writer at a time among this machine's connections to a SQLite file, handed on at once.
+
+    SQLite's own busy handler sleeps between tries, longer each time (up to 100 ms), so a
+    writer that just missed the lock sleeps on while the lock is free, and a worker can
+    lose it again and again to one that commits and begins at once: under load that made
+    two workers slower than one, with waits of a second. The gate is an flock on a file
+    beside the database, taken before BEGIN IMMEDIATE and dropped after COMMIT or ROLLBACK:
+    a waiter retries every half millisecond. It only orders this machine's writers; SQLite's
+    lock still decides. A gate not had within the busy timeout is given up and SQLite's
+    own wait follows, so a stuck holder costs what it cost before.
+    """
+
+    #: Seconds between tries for a gate another connection holds.
+    POLL = 0.0005
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.path, self.timeout = path, timeout
+        self._fd: int | None = None
+        self._pid = 0
+        self.held = False
+
+    def acquire(self) -> bool:
+        """Take the gate, waiting up to the timeout; return whether it was had."""
+        fd = self._file()
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(self.POLL)
+            else:
+                self.held = True
+                return True
+
+    def release(self) -> None:
+        """Let the next writer in (nothing if not held)."""
+        if self.held:
+            self.held = False
+            fcntl.flock(self._fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Release and close the gate's file."""
+        self.release()
+        if self._fd is not None and self._pid == os.getpid():
+            os.close(self._fd)
+        self._fd = None
+
+    def _file(self) -> int:
+        # A forked child opens its own: an flock belongs to the open file, shared on fork.
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+class GatedConnection(sqlite3.Connection):
+    """A SQLite connection that drops its writer gate once its transaction ends."""
+
+    gate: WriterGate | None = None
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._leave()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._leave()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self.gate is not None:
+                self.gate.close()
+
+    def _leave(self) -> None:
+        if self.gate is not None:
+            self.gate.release()
+
+
+def _configure_sqlite(engine: Engine, busy_seconds: float, gate_path: str | None) -> None:
+    """WAL, a busy timeout, foreign keys, and writers that lock at BEGIN, one at a time."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -53,6 +144,8 @@ def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:
         # FULL: a message Twilio was told we have survives a power cut, not only a crash.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+        if gate_path and isinstance(dbapi_connection, GatedConnection):
+            dbapi_connection.gate = WriterGate(gate_path, busy_seconds)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -60,9 +153,17 @@ def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:
         if conn.info.get("synchronous") != mode:
             conn.exec_driver_sql(f"PRAGMA synchronous={mode}")
             conn.info["synchronous"] = mode
-        # IMMEDIATE takes the write lock now, so two writers never deadlock on an upgrade
-        # from a read lock halfway through their transactions.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        gate = getattr(conn.connection.dbapi_connection, "gate", None)
+        if gate is not None:
+            gate.acquire()
+        try:
+            # IMMEDIATE takes the write lock now, so two writers never deadlock on an
+            # upgrade from a read lock halfway through their transactions.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if gate is not None:
+                gate.release()
+            raise
 
 
 def _configure_postgresql(engine: Engine) -> None:
@@ -80,8 +181,11 @@ def make_engine(url: str, busy_seconds: float = SQLITE_BUSY_SECONDS, **kwargs: A
         parsed = make_url(url)
     except ArgumentError:
         raise ConfigError("DATABASE_URL is not a database URL") from None
+    gate_path = None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        gate_path = f"{parsed.database}.writer"
+        kwargs.setdefault("connect_args", {}).setdefault("factory", GatedConnection)
     # A file database has no connection to lose; a server's is checked before each use.
     kwargs.setdefault("pool_pre_ping", parsed.get_backend_name() != "sqlite")
     try:
@@ -89,7 +193,7 @@ def make_engine(url: str, busy_seconds: float = SQLITE_BUSY_SECONDS, **kwargs: A
     except (NoSuchModuleError, ImportError) as exc:
         raise ConfigError(f"DATABASE_URL names a driver that is not installed ({exc})") from None
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, busy_seconds)
+        _configure_sqlite(engine, busy_seconds, gate_path)
     elif engine.dialect.name == "postgresql":
         _configure_postgresql(engine)
     return engine
