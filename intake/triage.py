@@ -139,7 +139,21 @@ def _rules() -> _Rules:
 
 
 def triage(text: str, gazetteer: Gazetteer | None = None) -> Triage:
-    """Return what ``text`` says about a report; never raises on any text."""
+    """Return what ``text`` says about a report; never raises on any text.
+
+    The last few answers are kept: a webhook triages its text before it takes the write
+    lock (`intake.pipeline.prepare`), and the interpretation inside the lock, and the abuse
+    limits' look for an emergency, then find the answer ready.
+    """
+    return _remembered(text, gazetteer)
+
+
+@functools.lru_cache(maxsize=4)
+def _remembered(text: str, gazetteer: Gazetteer | None) -> Triage:
+    return _triage(text, gazetteer)
+
+
+def _triage(text: str, gazetteer: Gazetteer | None) -> Triage:
     rules = _rules()
     words = tokens(text)
     if not words:

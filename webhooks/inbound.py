@@ -161,7 +161,10 @@ def _interpret_once(
     session: Session, row: InboundRow, msg: InboundMessage, now: datetime, deliver: bool
 ) -> str:
     """One transaction: intake's work, the row marked processed, a late reply queued."""
-    reply = pipeline.handle_message(session, row, msg, now)
+    # Changes are flushed where intake asks (it flushes what later queries must see), and
+    # otherwise once, at commit: the row's reporter and its outcome in one UPDATE.
+    with session.no_autoflush:
+        reply = pipeline.handle_message(session, row, msg, now)
     row.status, row.reply, row.processed_at = InboundStatus.PROCESSED, reply, now
     row.error, row.next_attempt_at = None, None
     if deliver and reply:
@@ -186,6 +189,7 @@ def receive(session: Session, msg: InboundMessage) -> str:
     recorded = record_inbound(session, msg)
     row = recorded.row
     if recorded.is_new:
+        pipeline.prepare(msg)
         verdict = limits.check(session, row, msg)
         if verdict.is_held:
             return verdict.reply
