@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from alerts import outbox
@@ -69,6 +69,12 @@ def step_after(priority: str, level: int) -> timedelta:
     return STEP.get(priority, STEP["biasa"]) * min(max(level, 1), 4)
 
 
+_CHAINS = select(AlertChain).where(
+    AlertChain.case_id == bindparam("case_id"),
+    AlertChain.agency_id.in_(bindparam("agency_ids", expanding=True)),
+)
+
+
 def start(
     session: Session, case: Case, agencies: list[Agency], now: datetime, tz: ZoneInfo
 ) -> None:
@@ -76,9 +82,7 @@ def start(
     chains = {
         chain.agency_id: chain
         for chain in session.scalars(
-            select(AlertChain).where(
-                AlertChain.case_id == case.id, AlertChain.agency_id.in_([a.id for a in agencies])
-            )
+            _CHAINS, {"case_id": case.id, "agency_ids": [a.id for a in agencies]}
         )
     }
     due = case.ack_due_at if case.ack_due_at > now else now + step_after(case.priority, 1)

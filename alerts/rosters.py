@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from models import Account, Agency, Role, RosterOverride, RosterRole, RosterSlot
@@ -45,6 +45,22 @@ def covers(weekday: int, starts: time, ends: time, local: datetime) -> bool:
     return (weekday == day and now >= starts) or (weekday == (day - 1) % 7 and now < ends)
 
 
+# The reads of every alert, built once.
+_OVERRIDES = (
+    select(RosterOverride)
+    .where(RosterOverride.agency_id.in_(bindparam("agency_ids", expanding=True)))
+    .where(RosterOverride.starts_on <= bindparam("day"), RosterOverride.ends_on >= bindparam("day"))
+    .order_by(RosterOverride.id.desc())
+)
+_SLOTS = (
+    select(RosterSlot)
+    .where(RosterSlot.agency_id.in_(bindparam("agency_ids", expanding=True)))
+    .where(RosterSlot.weekday.in_(bindparam("weekdays", expanding=True)))
+    .order_by(RosterSlot.id.desc())  # the most recently set slot wins where two overlap
+)
+_ACTIVE = select(Account).where(Account.id.in_(bindparam("ids", expanding=True)), Account.is_active)
+
+
 def on_call(session: Session, agency_id: int, at: datetime, tz: ZoneInfo) -> OnCall:
     """Return who is on call for an agency at a moment: overrides first, then the pattern."""
     return on_call_all(session, [agency_id], at, tz)[agency_id]
@@ -56,18 +72,9 @@ def on_call_all(
     """Return who is on call for each of several agencies at a moment, in three queries."""
     local = at.astimezone(tz)
     day = local.date()
-    overrides = session.scalars(
-        select(RosterOverride)
-        .where(RosterOverride.agency_id.in_(agency_ids))
-        .where(RosterOverride.starts_on <= day, RosterOverride.ends_on >= day)
-        .order_by(RosterOverride.id.desc())
-    ).all()
-    slots = session.scalars(
-        select(RosterSlot)
-        .where(RosterSlot.agency_id.in_(agency_ids))
-        .where(RosterSlot.weekday.in_((local.weekday(), (local.weekday() - 1) % 7)))
-        .order_by(RosterSlot.id.desc())  # the most recently set slot wins where two overlap
-    ).all()
+    overrides = session.scalars(_OVERRIDES, {"agency_ids": agency_ids, "day": day}).all()
+    weekdays = [local.weekday(), (local.weekday() - 1) % 7]
+    slots = session.scalars(_SLOTS, {"agency_ids": agency_ids, "weekdays": weekdays}).all()
     candidates: dict[int, dict[RosterRole, list[int]]] = {
         agency_id: {role: [] for role in RosterRole} for agency_id in agency_ids
     }
@@ -78,10 +85,7 @@ def on_call_all(
         if (s.agency_id, s.role) not in overridden and covers(s.weekday, s.starts, s.ends, local):
             candidates[s.agency_id][s.role].append(s.account_id)
     wanted = {i for roles in candidates.values() for ids in roles.values() for i in ids}
-    active = {
-        a.id: a
-        for a in session.scalars(select(Account).where(Account.id.in_(wanted), Account.is_active))
-    }
+    active = {a.id: a for a in session.scalars(_ACTIVE, {"ids": list(wanted)})}
     found = {}
     for agency_id, roles in candidates.items():
         pick = {  # the first active candidate of each role

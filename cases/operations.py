@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -123,9 +123,7 @@ def _already_filed(session: Session, item: ReportIn) -> Report | None:
         if found is not None:
             return found
     if item.inbound_message_id is not None:
-        return session.scalar(
-            select(Report).where(Report.inbound_message_id == item.inbound_message_id).limit(1)
-        )
+        return session.scalar(_FILED_FROM, {"inbound_message_id": item.inbound_message_id})
     return None
 
 
@@ -152,17 +150,14 @@ def _case_region(session: Session, item: ReportIn, deployment: Deployment) -> st
 
 def _incident_case(session: Session, item: ReportIn, region: str, now: datetime) -> Case | None:
     """Find the open case of the same incident, if this report is about one."""
-    same = select(Case).join(Report, Report.case_id == Case.id)
-    same = same.where(Case.status.not_in(CLOSED), Case.category == item.category)
-    latest = (Report.received_at.desc(), Case.id.desc())
     if item.reporter_id is not None:
         case = session.scalar(
-            same.where(
-                Report.reporter_id == item.reporter_id,
-                Report.received_at >= now - SAME_REPORTER_WINDOW,
-            )
-            .order_by(*latest)
-            .limit(1)
+            _SAME_REPORTER,
+            {
+                "category": item.category,
+                "reporter_id": item.reporter_id,
+                "since": now - SAME_REPORTER_WINDOW,
+            },
         )
         if case is not None:
             return case
@@ -170,10 +165,29 @@ def _incident_case(session: Session, item: ReportIn, region: str, now: datetime)
     if region.count(".") != 3:
         return None
     return session.scalar(
-        same.where(Case.region_code == region, Report.received_at >= now - SAME_VILLAGE_WINDOW)
-        .order_by(*latest)
+        _SAME_VILLAGE,
+        {"category": item.category, "region": region, "since": now - SAME_VILLAGE_WINDOW},
+    )
+
+
+def _same_incident(*where: ColumnElement[bool]) -> Select:
+    """An open case of a category with a report matching `where`, the latest first."""
+    return (
+        select(Case)
+        .join(Report, Report.case_id == Case.id)
+        .where(Case.status.not_in(CLOSED), Case.category == bindparam("category"))
+        .where(Report.received_at >= bindparam("since"), *where)
+        .order_by(Report.received_at.desc(), Case.id.desc())
         .limit(1)
     )
+
+
+# The reads of every report filed, built once.
+_FILED_FROM = (
+    select(Report).where(Report.inbound_message_id == bindparam("inbound_message_id")).limit(1)
+)
+_SAME_REPORTER = _same_incident(Report.reporter_id == bindparam("reporter_id"))
+_SAME_VILLAGE = _same_incident(Case.region_code == bindparam("region"))
 
 
 def _new_report(session: Session, item: ReportIn, now: datetime) -> Report:
@@ -210,6 +224,7 @@ def _open_case(
 ) -> Case:
     """Open a new case from a report, with its reference and deadlines."""
     case = Case(
+        agencies=[],  # new: known empty, so routing does not read them back
         status=CaseStatus.BARU,
         category=report.category,
         victim=report.victim,

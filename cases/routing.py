@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from models import Agency, AgencyKind, AgencyRole, Region, RoutingRule
@@ -54,21 +54,27 @@ def ancestors(region_code: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
+#: The rules that may apply to a case: built once, run on every case filed.
+_RULES = (
+    select(RoutingRule.region_code, RoutingRule.role, Agency)
+    .join(Agency, Agency.id == RoutingRule.agency_id)
+    .where(
+        RoutingRule.region_code.in_(bindparam("codes", expanding=True)),
+        Agency.is_active.is_(True),
+        or_(RoutingRule.category.is_(None), RoutingRule.category == bindparam("category")),
+        or_(RoutingRule.victim.is_(None), RoutingRule.victim == bindparam("victim")),
+        or_(RoutingRule.priority.is_(None), RoutingRule.priority == bindparam("priority")),
+    )
+)
+
+
 def route(
     session: Session, category: str, victim: str, priority: str, region_code: str
 ) -> list[Routed]:
     """Return the agencies responsible for a case, primary first; empty only with no agency."""
     codes = ancestors(region_code)
     rows = session.execute(
-        select(RoutingRule.region_code, RoutingRule.role, Agency)
-        .join(Agency, Agency.id == RoutingRule.agency_id)
-        .where(
-            RoutingRule.region_code.in_(codes),
-            Agency.is_active.is_(True),
-            or_(RoutingRule.category.is_(None), RoutingRule.category == category),
-            or_(RoutingRule.victim.is_(None), RoutingRule.victim == victim),
-            or_(RoutingRule.priority.is_(None), RoutingRule.priority == priority),
-        )
+        _RULES, {"codes": codes, "category": category, "victim": victim, "priority": priority}
     ).all()
     for code in codes:
         found = [(role, agency) for rule_code, role, agency in rows if rule_code == code]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from cases.commands import handle_command
@@ -68,9 +68,21 @@ def handle_message(session: Session, row: InboundRow, msg: InboundMessage, now: 
     return _start(session, reporter, row, msg.text, now)
 
 
+# The reads every message makes, built once.
+_REPORTER = select(Reporter).where(Reporter.phone_hash == bindparam("phone_hash"))
+_STAFF = select(Account.id).where(Account.phone_hash == bindparam("phone_hash"), Account.is_active)
+_OPEN_DIALOG = (
+    select(Dialog)
+    .where(Dialog.reporter_id == bindparam("reporter_id"), Dialog.status == DialogStatus.OPEN)
+    .where(Dialog.expires_at > bindparam("now"))
+    .order_by(Dialog.id.desc())
+    .limit(1)
+)
+
+
 def _reporter(session: Session, row: InboundRow, now: datetime) -> Reporter:
     """The reporter behind a number, created on their first message."""
-    reporter = session.scalar(select(Reporter).where(Reporter.phone_hash == row.sender_hash))
+    reporter = session.scalar(_REPORTER, {"phone_hash": row.sender_hash})
     if reporter is None:
         reporter = Reporter(phone_hash=row.sender_hash, phone=row.sender, created_at=now)
         session.add(reporter)
@@ -80,12 +92,7 @@ def _reporter(session: Session, row: InboundRow, now: datetime) -> Reporter:
 
 
 def _is_staff(session: Session, sender_hash: str) -> bool:
-    return (
-        session.scalar(
-            select(Account.id).where(Account.phone_hash == sender_hash, Account.is_active)
-        )
-        is not None
-    )
+    return session.scalar(_STAFF, {"phone_hash": sender_hash}) is not None
 
 
 def _command(
@@ -248,13 +255,7 @@ def _question_text(state: dlg.DialogState, lang: str, room: int = MAX_REPLY) -> 
 
 
 def _open_dialog(session: Session, reporter: Reporter, now: datetime) -> Dialog | None:
-    return session.scalar(
-        select(Dialog)
-        .where(Dialog.reporter_id == reporter.id, Dialog.status == DialogStatus.OPEN)
-        .where(Dialog.expires_at > now)
-        .order_by(Dialog.id.desc())
-        .limit(1)
-    )
+    return session.scalar(_OPEN_DIALOG, {"reporter_id": reporter.id, "now": now})
 
 
 def _continue(session: Session, dialog: Dialog, row: InboundRow, text: str, now: datetime) -> str:

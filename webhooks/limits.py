@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from channels import InboundMessage
@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 QUIET = timedelta(hours=1)
 #: Admins see at most this many held senders, most held first.
 SHOWN_SENDERS = 50
+#: A row limit that reads every row (LIMIT takes no NULL on SQLite).
+ALL_ROWS = 2**31 - 1
 #: Characters of the sender's keyed hash shown to admins and logged: enough to tell apart.
 HASH_PREFIX = 8
 _KEYS = {
@@ -148,22 +150,46 @@ def sender_counts(
     make its own messages slower to count; larger counts then read as that many.
     """
     hour, day = windows(now)
-    recent = (
-        select(InboundRow.received_at)
-        .where(InboundRow.sender_hash == sender_hash, InboundRow.received_at >= day)
-        .order_by(InboundRow.received_at.desc())
-        .limit(read_at_most)
-        .subquery()
-    )
-    language = select(Reporter.language).where(Reporter.phone_hash == sender_hash)
     in_day, in_hour, known = session.execute(
-        select(
-            func.count(),
-            func.count().filter(recent.c.received_at >= hour),
-            language.scalar_subquery(),
-        ).select_from(recent)
+        _COUNTS,
+        {
+            "sender_hash": sender_hash,
+            "day": day,
+            "hour": hour,
+            "read_at_most": ALL_ROWS if read_at_most is None else read_at_most,
+        },
     ).one()
     return in_hour, in_day, known
+
+
+def _counts() -> Select:
+    """The statement `sender_counts` runs on every message, built once."""
+    recent = (
+        select(InboundRow.received_at)
+        .where(
+            InboundRow.sender_hash == bindparam("sender_hash"),
+            InboundRow.received_at >= bindparam("day"),
+        )
+        .order_by(InboundRow.received_at.desc())
+        .limit(bindparam("read_at_most", type_=Integer))
+        .subquery()
+    )
+    language = select(Reporter.language).where(Reporter.phone_hash == bindparam("sender_hash"))
+    return select(
+        func.count(),
+        func.count().filter(recent.c.received_at >= bindparam("hour")),
+        language.scalar_subquery(),
+    ).select_from(recent)
+
+
+_COUNTS = _counts()
+#: The cap-th newest reporter's creation time, by id.
+_NTH_REPORTER = (
+    select(Reporter.created_at)
+    .order_by(Reporter.id.desc())
+    .offset(bindparam("offset", type_=Integer))
+    .limit(1)
+)
 
 
 def _exempt(session: Session, sender_hash: str, msg: InboundMessage, now: datetime) -> bool:
@@ -200,12 +226,7 @@ def _new_senders_full(session: Session, now: datetime, limits: Policy) -> bool:
     """Return whether this clock hour's replies to new senders are used up."""
     # The cap-th newest reporter, by id: a walk back along the primary key that the cap
     # bounds, needing no index on created_at. Reporters are created on a first message.
-    nth = session.scalar(
-        select(Reporter.created_at)
-        .order_by(Reporter.id.desc())
-        .offset(limits.new_sender_replies - 1)
-        .limit(1)
-    )
+    nth = session.scalar(_NTH_REPORTER, {"offset": limits.new_sender_replies - 1})
     return nth is not None and nth >= windows(now)[0]
 
 
