@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -133,22 +133,32 @@ def enqueue_all(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """
     if not rows:
         return []
+    dialect = session.get_bind().dialect.name
+    # One prebuilt statement, many parameter sets: SQLAlchemy sends them as one multi-row
+    # INSERT; statement text built from the rows themselves would be compiled every time.
+    ids = dict(session.execute(_INSERT[dialect], rows).all())
+    missing = [row["idempotency_key"] for row in rows if row["idempotency_key"] not in ids]
+    if missing:
+        ids.update(session.execute(_IDS, {"keys": missing}).all())
+    return [ids[row["idempotency_key"]] for row in rows]
+
+
+def _insert_skipping_known_keys(dialect: Any) -> Any:
     table = Outbox.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
+    return (
         dialect.insert(table)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
         .returning(table.c.idempotency_key, table.c.id)
     )
-    ids = dict(session.execute(statement).all())
-    missing = [row["idempotency_key"] for row in rows if row["idempotency_key"] not in ids]
-    if missing:
-        found = select(table.c.idempotency_key, table.c.id).where(
-            table.c.idempotency_key.in_(missing)
-        )
-        ids.update(session.execute(found).all())
-    return [ids[row["idempotency_key"]] for row in rows]
+
+
+_INSERT = {
+    "sqlite": _insert_skipping_known_keys(sqlite),
+    "postgresql": _insert_skipping_known_keys(postgresql),
+}
+_IDS = select(Outbox.__table__.c.idempotency_key, Outbox.__table__.c.id).where(
+    Outbox.__table__.c.idempotency_key.in_(bindparam("keys", expanding=True))
+)
 
 
 def drain(now: datetime, provider: Provider, worker: str, limit: int = 100) -> DrainStats:
