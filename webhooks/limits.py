@@ -183,11 +183,15 @@ def _counts() -> Select:
 
 
 _COUNTS = _counts()
-#: The cap-th newest reporter's creation time, by id.
+#: The creation time of the newest reporter at least `back` ids below the newest: two
+#: look-ups by primary key, whatever the cap and however many reporters there are.
 _NTH_REPORTER = (
     select(Reporter.created_at)
+    .where(
+        Reporter.id
+        <= select(func.max(Reporter.id)).scalar_subquery() - bindparam("back", type_=Integer)
+    )
     .order_by(Reporter.id.desc())
-    .offset(bindparam("offset", type_=Integer))
     .limit(1)
 )
 
@@ -224,9 +228,11 @@ def _hold(session: Session, row: InboundRow, reply: str, now: datetime) -> None:
 
 def _new_senders_full(session: Session, now: datetime, limits: Policy) -> bool:
     """Return whether this clock hour's replies to new senders are used up."""
-    # The cap-th newest reporter, by id: a walk back along the primary key that the cap
-    # bounds, needing no index on created_at. Reporters are created on a first message.
-    nth = session.scalar(_NTH_REPORTER, {"offset": limits.new_sender_replies - 1})
+    # Reporters are created on a first message, with ids that only grow: the reporter
+    # cap - 1 ids below the newest is the cap-th newest. Where ids were skipped (a rolled
+    # back insert on PostgreSQL, an erased reporter) it is a newer one, so the cap can
+    # only come a little early, never late.
+    nth = session.scalar(_NTH_REPORTER, {"back": limits.new_sender_replies - 1})
     return nth is not None and nth >= windows(now)[0]
 
 
