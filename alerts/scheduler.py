@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
 LEASE_TTL = timedelta(seconds=60)
-HEARTBEAT_SECONDS = 15
 
 
 def holder_id() -> str:
@@ -66,6 +65,7 @@ class SchedulerProcess:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.holder = holder_id()
+        self.ttl = timedelta(seconds=float(app.config["SIGAP_SCHEDULER_LEASE_SECONDS"]))
         self.is_leader = False
         self.scheduler = BlockingScheduler(timezone="UTC")
 
@@ -74,7 +74,7 @@ class SchedulerProcess:
         with self.app.app_context():
             was = self.is_leader
             try:
-                self.is_leader = acquire_lease(self.holder, clock.now())
+                self.is_leader = acquire_lease(self.holder, clock.now(), self.ttl)
             except DBAPIError as exc:
                 # A locked or unreachable database is a reason to wait, not to exit: the
                 # next heartbeat tries again, and nothing runs without the lease meanwhile.
@@ -98,7 +98,9 @@ class SchedulerProcess:
         """Schedule the heartbeat and every registered job, then block until stopped."""
         self.heartbeat()
         self.scheduler.add_job(
-            self.heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS), id="heartbeat"
+            self.heartbeat,
+            IntervalTrigger(seconds=self.ttl.total_seconds() / 4),
+            id="heartbeat",
         )
         for job in jobs.registered():
             self.scheduler.add_job(

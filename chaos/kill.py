@@ -6,7 +6,8 @@ may). At the same time the scheduler process drains the outbox of the alerts the
 creates, to a Twilio stand-in on 127.0.0.1 (chaos/fake_twilio.py) that remembers every
 message it accepted and drops the answer to a few, so some outcomes are unknown. The
 scheduler is killed at a random moment of its first drain and started again at once; the
-new one waits out the dead one's lease, takes over, and is itself killed mid-drain. Then
+new one waits out the dead one's lease (12 s here, SIGAP_SCHEDULER_LEASE_SECONDS; 60 s by
+default), takes over, and is itself killed mid-drain. Then
 the jobs run with time moved past the stale-claim period and the inbound sweep delay (the
 stand-in answers everything from then on: it cannot follow a moved clock).
 
@@ -60,6 +61,8 @@ MAX_WORKER_KILLS = 8
 #: Share of accepted outbound messages whose answer the stand-in drops.
 DROP_ANSWER = 0.05
 BUDGET_SECONDS = 240
+#: The scheduler's lease: a successor takes over this long after a kill, not a minute.
+LEASE_SECONDS = 12
 _FOUND = re.compile(r"found (\d+)")
 
 
@@ -150,7 +153,11 @@ def run(root: Path, index: int) -> RunResult:
     rng = random.Random(f"kill-{index}")
     port = free_port()
     ws = Workspace.create(
-        root, f"kill-{index}", **TWILIO_OUTBOUND, TWILIO_API_BASE_URL=f"http://127.0.0.1:{port}"
+        root,
+        f"kill-{index}",
+        **TWILIO_OUTBOUND,
+        TWILIO_API_BASE_URL=f"http://127.0.0.1:{port}",
+        SIGAP_SCHEDULER_LEASE_SECONDS=str(LEASE_SECONDS),
     )
     posts = ws.dir / "fake-twilio.jsonl"
     fake = [PY, str(ROOT / "chaos" / "fake_twilio.py"), str(port), str(posts)]

@@ -40,6 +40,9 @@ DEFAULTS: dict[str, str | None] = {
     "SIGAP_NEW_SENDER_REPLIES_PER_HOUR": "500",
     #: Days a processed raw inbound message (and a leftover spool file) is kept, then purged.
     "SIGAP_RETENTION_DAYS": "90",
+    #: Seconds the scheduler's leadership lasts unrenewed: how long a standby waits after
+    #: the leader died (it renews every quarter of this).
+    "SIGAP_SCHEDULER_LEASE_SECONDS": "60",
 }
 
 
@@ -93,4 +96,15 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             "sigap_data_key", lambda: urlsafe_b64encode(secrets.token_bytes(32)).decode()
         )
     config["PROVINCES"] = [p.strip() for p in config["SIGAP_PROVINCES"].split(",") if p.strip()]
+    _positive_seconds(config, "SIGAP_SCHEDULER_LEASE_SECONDS")
     return config
+
+
+def _positive_seconds(config: dict[str, Any], key: str) -> None:
+    """Refuse a duration that is not a number of seconds above zero."""
+    try:
+        ok = float(config[key]) > 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ConfigError(f"{key} must be a number of seconds above 0, not {config[key]!r}")

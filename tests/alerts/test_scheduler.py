@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from alerts import jobs
 from alerts.scheduler import LEASE_TTL, SchedulerProcess
 from core import clock
 from core.db import db
-from models import JobRun
+from models import JobRun, Lease
 
 START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
@@ -102,3 +102,21 @@ def test_a_database_that_does_not_answer_makes_it_wait_not_exit(app: Flask, monk
     monkeypatch.undo()
     process.heartbeat()
     assert process.is_leader is True
+
+
+def test_a_shorter_lease_lets_the_standby_take_over_sooner(make_app, registry) -> None:
+    app = make_app(SIGAP_SCHEDULER_LEASE_SECONDS="12")
+    with app.app_context():
+        db.session.execute(delete(Lease))  # whoever led in an earlier test
+        db.session.commit()
+    clock.freeze(START)
+    a, b = two(app)
+    a.heartbeat()
+    b.heartbeat()
+    assert (a.is_leader, b.is_leader) == (True, False)
+    clock.advance(timedelta(seconds=11))
+    b.heartbeat()
+    assert not b.is_leader  # the leader may still be alive
+    clock.advance(timedelta(seconds=2))
+    b.heartbeat()
+    assert b.is_leader

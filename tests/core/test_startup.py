@@ -76,3 +76,10 @@ def test_invalid_data_key_is_one_line(repo_root, tmp_path):
     assert result.stderr.strip().splitlines()[-1] == (
         "sigap: SIGAP_DATA_KEY must be 32 bytes, urlsafe base64 encoded"
     )
+
+
+def test_a_lease_that_is_not_a_duration_is_one_line(repo_root):
+    result = _flask(repo_root, {"SIGAP_SCHEDULER_LEASE_SECONDS": "soon"}, "db", "upgrade")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "SIGAP_SCHEDULER_LEASE_SECONDS" in result.stderr.strip().splitlines()[-1]
