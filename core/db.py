@@ -52,8 +52,8 @@ class WriterGate:
     two workers slower than one, with waits of a second. The gate is an flock on a file
     beside the database, taken before BEGIN IMMEDIATE and dropped after COMMIT or ROLLBACK:
     a waiter retries every half millisecond. It only orders this machine's writers; SQLite's
-    lock still decides. A gate not had within the busy timeout is given up and SQLite's
-    own wait follows, so a stuck holder costs what it cost before.
+    lock still decides. A gate not had within the busy timeout is given up and SQLite is
+    asked without waiting again: a writer gives up after the busy timeout, as before.
     """
 
     #: Seconds between tries for a gate another connection holds.
@@ -154,12 +154,19 @@ def _configure_sqlite(engine: Engine, busy_seconds: float, gate_path: str | None
             conn.exec_driver_sql(f"PRAGMA synchronous={mode}")
             conn.info["synchronous"] = mode
         gate = getattr(conn.connection.dbapi_connection, "gate", None)
-        if gate is not None:
-            gate.acquire()
+        waited_out = gate is not None and not gate.acquire()
         try:
-            # IMMEDIATE takes the write lock now, so two writers never deadlock on an
-            # upgrade from a read lock halfway through their transactions.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if waited_out:
+                # The gate's holder has kept it the whole busy timeout: SQLite's own wait
+                # would only double the time before the webhook spools.
+                conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                # IMMEDIATE takes the write lock now, so two writers never deadlock on an
+                # upgrade from a read lock halfway through their transactions.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                if waited_out:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         except BaseException:
             if gate is not None:
                 gate.release()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from core.db import GatedConnection, WriterGate, make_engine
 
@@ -68,4 +70,20 @@ def test_a_gate_held_past_the_busy_timeout_is_passed_by_and_sqlite_decides(tmp_p
         assert gate.held
         conn.rollback()
         assert not gate.held
+    engine.dispose()
+
+
+def test_a_writer_behind_a_stuck_holder_gives_up_after_one_busy_timeout(tmp_path) -> None:
+    """The holder has the gate and SQLite's lock: the writer fails, and waits only once."""
+    engine = _engine(tmp_path, busy=0.05)
+    with engine.connect() as holder:
+        holder.execute(text("INSERT INTO t VALUES (1)"))  # gate and write lock held
+        with engine.connect() as writer:
+            with pytest.raises(OperationalError, match="locked"):
+                writer.execute(text("INSERT INTO t VALUES (2)"))
+            writer.rollback()
+            busy = writer.connection.dbapi_connection.execute("PRAGMA busy_timeout")
+            assert busy.fetchone()[0] == 50  # restored for the next transaction
+            assert not writer.connection.dbapi_connection.gate.held
+        holder.commit()
     engine.dispose()
