@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import URL, create_engine, text
+from sqlalchemy.exc import ProgrammingError
 from twilio.request_validator import RequestValidator
 
 from bench.common import ROOT, TOKEN, env_for, free_port
@@ -50,11 +52,14 @@ class Workspace:
     env: dict[str, str]
 
     @classmethod
-    def create(cls, root: Path, name: str, **extra: str) -> Workspace:
-        """A fresh folder with a migrated, seeded database, as `make run` prepares one."""
+    def create(cls, root: Path, name: str, url: str | None = None, **extra: str) -> Workspace:
+        """A fresh folder with a migrated, seeded database, as `make run` prepares one.
+
+        The database is a SQLite file in the folder unless `url` names an empty one.
+        """
         folder = root / name
         folder.mkdir(parents=True)
-        url = f"sqlite:///{folder / 'sigap.db'}"
+        url = url or f"sqlite:///{folder / 'sigap.db'}"
         env = env_for(url, SIGAP_INSTANCE=str(folder), PYTHONUNBUFFERED="1", **extra)
         ws = cls(folder, env)
         for args in (["db", "upgrade"], ["seed", "demo"]):
@@ -94,6 +99,27 @@ class Workspace:
         if status != 0:
             raise RuntimeError(f"inspect {what} failed: {out[-500:]}")
         return json.loads(out.strip().splitlines()[-1])
+
+
+def drop_postgres_database(admin: URL | str, name: str) -> None:
+    """Drop a PostgreSQL database, waiting out an autovacuum worker that is on it.
+
+    FORCE ends the other sessions, but not a worker of the server's own superuser, which
+    a large load can start (a non-superuser may not end it); it ends by itself in moments.
+    """
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        for attempt in range(100):
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except ProgrammingError:
+                if attempt == 99:
+                    raise
+                time.sleep(0.1)  # the server's own worker, not ours
+    finally:
+        engine.dispose()
 
 
 def now() -> datetime:

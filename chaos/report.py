@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import platform
 import sqlite3
@@ -13,7 +14,14 @@ from pathlib import Path
 from chaos import burst, db_down, flaky_twilio, kill
 from chaos.common import RunResult
 
-MODULES = {"burst": burst, "kill": kill, "db-down": db_down, "flaky-twilio": flaky_twilio}
+#: Each scenario's description, for its section.
+DESCRIPTIONS = {
+    "burst": burst.__doc__,
+    "kill": kill.__doc__,
+    "db-down": db_down.__doc__,
+    "db-down-postgresql": db_down.run_postgresql.__doc__,
+    "flaky-twilio": flaky_twilio.__doc__,
+}
 COLUMNS = (
     ("seconds", "s"),
     ("messages", "sent"),
@@ -110,12 +118,15 @@ def notes(results: list[RunResult]) -> list[str]:
             " database error instead of retrying. The scenario restarts it, as a supervisor"
             " would; `scripts/run` would instead stop the whole service."
         )
+    if not any(r.scenario == "db-down-postgresql" for r in results):
+        out.append(
+            "- `db-down-postgresql` did not run: it needs CHAOS_POSTGRES_URL, a PostgreSQL"
+            " server where the role may create databases."
+        )
     out += [
         "- Runs work on tmpfs (/dev/shm) when there is one: the faults here kill processes,"
         " not the machine, so a killed process's writes survive either way, and the disk's"
         " fsyncs would only slow the runs. Power loss is not simulated.",
-        "- `db-down` runs on SQLite only; a PostgreSQL variant (the server refusing"
-        " connections, or a lock with a lock timeout) is not part of these runs.",
         "- `flaky-twilio` injects faults before a request reaches the mock. An answer lost"
         " after Twilio accepted a message cannot be shown against the spec mock, which keeps"
         " nothing to look up; `kill` shows it against its own stand-in instead.",
@@ -151,11 +162,11 @@ def write(target: Path, results: list[RunResult], total: float, runs: int) -> No
         "killed also depend on timing, so a run is repeatable in kind, not to the millisecond.",
         "",
     ]
-    for name, module in MODULES.items():
+    for name, description in DESCRIPTIONS.items():
         mine = [r for r in results if r.scenario == name]
         if not mine:
             continue
-        doc = (module.__doc__ or "").strip().split("\n\n")
+        doc = inspect.cleandoc(description or "").split("\n\n")
         out += [f"## `{name}`", "", *doc, "", *_table(mine), ""]
     out += notes(results)
     if failed:

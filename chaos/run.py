@@ -2,7 +2,8 @@
 
     .venv/bin/python chaos/run.py [--runs 3] [--scenario NAME ...] [--report PATH]
 
-Scenarios: burst, kill, db-down, flaky-twilio (default: all, in that order). Each run works
+Scenarios: burst, kill, db-down, db-down-postgresql (only with CHAOS_POSTGRES_URL set),
+flaky-twilio (default: all, in that order). Each run works
 in its own temporary folder (database, spool, logs), stops every process it started, and
 is bounded in time. With every scenario, or with --report, the results are written to
 docs/RELIABILITY.md. Exit status 1 when any run found a message lost or sent twice, or
@@ -32,6 +33,7 @@ SCENARIOS: dict[str, Callable[[Path, int], RunResult]] = {
     "burst": burst.run,
     "kill": kill.run,
     "db-down": db_down.run,
+    "db-down-postgresql": db_down.run_postgresql,
     "flaky-twilio": flaky_twilio.run,
 }
 
@@ -73,6 +75,11 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the run folders (logs, DBs)")
     args = parser.parse_args()
     names = args.scenario or list(SCENARIOS)
+    if not os.environ.get(db_down.POSTGRES_VARIABLE):
+        if args.scenario and "db-down-postgresql" in args.scenario:
+            parser.error(f"db-down-postgresql needs {db_down.POSTGRES_VARIABLE} (a server URL)")
+        names = [n for n in names if n != "db-down-postgresql"]
+        print(f"db-down-postgresql left out: {db_down.POSTGRES_VARIABLE} is not set", flush=True)
     burst.MESSAGES = args.burst_messages
     target = args.report or (ROOT / "docs" / "RELIABILITY.md" if not args.scenario else None)
     procs.install_handlers()

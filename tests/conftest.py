@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
+from chaos.common import drop_postgres_database
 from core import clock
 from core.app import create_app
 from core.db import db
@@ -117,13 +118,14 @@ def fresh_db_url(db_url: str, tmp_path: Path) -> Iterator[str]:
 
     name = f"{make_url(db_url).database}_fresh"
     admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(db_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        drop_postgres_database(db_url, name)
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(db_url).set(database=name).render_as_string(hide_password=False)
+        drop_postgres_database(db_url, name)
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture
