@@ -190,8 +190,10 @@ def alert_people(
     now: datetime,
     tz: ZoneInfo,
 ) -> dict[Agency, list[int]]:
-    """Write one alert per person and agency (its staff when nobody is rostered), in one
-    statement; return the ids of the accounts alerted, by agency."""
+    """Write one alert per person and agency in one statement; return who, by agency.
+
+    An agency with nobody rostered alerts its staff; with no staff either, admins are told.
+    """
     key, purpose = _TEXTS.get(level, ("alert.escalation", Purpose.ESCALATION))
     body = alert_text(session, case, key, tz, level)
     template = _whatsapp_template()
