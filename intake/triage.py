@@ -150,10 +150,11 @@ def triage(text: str, gazetteer: Gazetteer | None = None) -> Triage:
 
 @functools.lru_cache(maxsize=4)
 def _remembered(text: str, gazetteer: Gazetteer | None) -> Triage:
-    return _triage(text, gazetteer)
+    return triage_afresh(text, gazetteer)
 
 
-def _triage(text: str, gazetteer: Gazetteer | None) -> Triage:
+def triage_afresh(text: str, gazetteer: Gazetteer | None = None) -> Triage:
+    """`triage` without its memory of recent texts: what bench/triage.py measures."""
     rules = _rules()
     words = tokens(text)
     if not words:

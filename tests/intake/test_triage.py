@@ -7,7 +7,7 @@ import pytest
 
 from intake.places import Gazetteer
 from intake.text import normalise
-from intake.triage import Triage, triage
+from intake.triage import Triage, triage, triage_afresh
 from intake.vocab import Category, Priority, Victim
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
@@ -384,3 +384,12 @@ def test_harm_that_has_ended_is_biasa() -> None:
 )
 def test_who_hurts_whom(text: str, category: Category) -> None:
     assert triage(text, None).category is category
+
+
+def test_a_remembered_answer_is_the_answer_afresh(sulteng: Gazetteer) -> None:
+    """The webhook triages before its transaction; the answer inside must be the same."""
+    rows = _load("reports.jsonl")
+    for row in rows:  # more texts than are remembered: most are new to the memory
+        assert triage(row["text"], sulteng) == triage_afresh(row["text"], sulteng)
+    for row in rows[-2:]:  # and the latest ones again, now remembered
+        assert triage(row["text"], sulteng) == triage_afresh(row["text"], sulteng)
