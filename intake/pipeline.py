@@ -7,6 +7,7 @@ An emergency opens its case before any question is asked.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -48,9 +49,12 @@ def prepare(msg: InboundMessage) -> None:
 
     Triage takes about a millisecond of CPU; done inside the transaction it holds SQLite's
     write lock that long, and every other worker waits. Its answer is remembered for the
-    interpretation that follows (see `intake.triage.triage`).
+    interpretation that follows (see `intake.triage.triage`). Only a head start: if it
+    fails (the places cannot be read), interpretation triages again and keeps the message
+    as failed if that fails too.
     """
-    triage(msg.text, gazetteer())
+    with contextlib.suppress(Exception):
+        triage(msg.text, gazetteer())
 
 
 def handle_message(session: Session, row: InboundRow, msg: InboundMessage, now: datetime) -> str:

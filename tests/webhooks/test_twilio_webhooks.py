@@ -163,3 +163,18 @@ def test_interpretation_failure_keeps_message_and_answers(poster, monkeypatch):
     assert row.status == InboundStatus.FAILED
     assert row.error == "ValueError"  # the type only: the message could quote the sender
     assert row.next_attempt_at is not None
+
+
+def test_triage_failing_before_the_transaction_still_gets_an_answer(poster, monkeypatch):
+    """The head start outside the transaction may fail; the message is kept, and answered."""
+    import intake.pipeline
+
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("places unreadable")
+
+    monkeypatch.setattr(intake.pipeline, "triage", boom)
+    response = poster.post("/webhooks/twilio/sms", load_form("sms_plain.txt"))
+    assert response.status_code == 200
+    assert b"<Message>" in response.data
+    row = db.session.scalar(select(InboundMessage))
+    assert (row.status, row.error) == (InboundStatus.FAILED, "RuntimeError")
