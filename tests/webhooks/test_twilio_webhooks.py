@@ -149,13 +149,20 @@ def test_invalid_utf8_signed_is_stored(poster):
     assert db.session.scalar(select(InboundMessage.body)) == "tolong \ufffd"
 
 
-def test_interpretation_failure_keeps_message_and_answers(poster, monkeypatch):
+@pytest.mark.parametrize(
+    "where",
+    [
+        "handle_message",  # interpretation itself
+        "triage",  # also its head start, before the transaction (pipeline.prepare)
+    ],
+)
+def test_interpretation_failure_keeps_message_and_answers(poster, monkeypatch, where):
     import intake.pipeline
 
     def boom(*_args, **_kwargs):
         raise ValueError("could not understand +6280800000101")
 
-    monkeypatch.setattr(intake.pipeline, "handle_message", boom)
+    monkeypatch.setattr(intake.pipeline, where, boom)
     response = poster.post("/webhooks/twilio/sms", load_form("sms_plain.txt"))
     assert response.status_code == 200
     assert b"<Message>" in response.data
@@ -163,18 +170,3 @@ def test_interpretation_failure_keeps_message_and_answers(poster, monkeypatch):
     assert row.status == InboundStatus.FAILED
     assert row.error == "ValueError"  # the type only: the message could quote the sender
     assert row.next_attempt_at is not None
-
-
-def test_triage_failing_before_the_transaction_still_gets_an_answer(poster, monkeypatch):
-    """The head start outside the transaction may fail; the message is kept, and answered."""
-    import intake.pipeline
-
-    def boom(*_args, **_kwargs):
-        raise RuntimeError("places unreadable")
-
-    monkeypatch.setattr(intake.pipeline, "triage", boom)
-    response = poster.post("/webhooks/twilio/sms", load_form("sms_plain.txt"))
-    assert response.status_code == 200
-    assert b"<Message>" in response.data
-    row = db.session.scalar(select(InboundMessage))
-    assert (row.status, row.error) == (InboundStatus.FAILED, "RuntimeError")
