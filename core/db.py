@@ -189,8 +189,15 @@ def make_engine(url: str, busy_seconds: float = SQLITE_BUSY_SECONDS, **kwargs: A
     except ArgumentError:
         raise ConfigError("DATABASE_URL is not a database URL") from None
     gate_path = None
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    database = parsed.database or ""
+    # A plain file path; an in-memory database or a `file:` URI (read-only opens, tests) is
+    # used as SQLite takes it, with no folder made for it and no writer gate.
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and database not in ("", ":memory:")
+        and not (database.startswith("file:"))
+    ):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
         gate_path = f"{parsed.database}.writer"
         kwargs.setdefault("connect_args", {}).setdefault("factory", GatedConnection)
     # A file database has no connection to lose; a server's is checked before each use.

@@ -87,3 +87,10 @@ def test_a_writer_behind_a_stuck_holder_gives_up_after_one_busy_timeout(tmp_path
             assert not writer.connection.dbapi_connection.gate.held
         holder.commit()
     engine.dispose()
+
+
+def test_a_uri_database_gets_no_folder_and_no_gate(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    engine = make_engine("sqlite:///file:/nowhere-at-all/sigap.db?mode=ro&uri=true")
+    engine.dispose()
+    assert list(tmp_path.iterdir()) == []
