@@ -156,14 +156,19 @@ def _wait(port: int, process: subprocess.Popen) -> None:
     raise RuntimeError("server did not start")
 
 
+def corpus_rows() -> list[dict]:
+    """Every labelled report of the triage corpus (text, category, priority ...), in file order."""
+    return [
+        json.loads(line)
+        for path in sorted(CORPUS.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
 def corpus_texts() -> list[str]:
     """Every report text of the triage corpus, in file order: varied, realistic reports."""
-    texts = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                texts.append(json.loads(line)["text"])
-    return texts
+    return [row["text"] for row in corpus_rows()]
 
 
 def signed_bodies(

@@ -45,6 +45,8 @@ _CLOCK_SKEW = timedelta(minutes=1)
 #: past that the outcome stays unknown rather than risk a second copy.
 _FIND_PAGE = 100
 _FIND_PAGES = 20
+#: How many messages to one number `find_sent` looks back through, newest first.
+FIND_LIMIT = _FIND_PAGE * _FIND_PAGES
 
 
 class _TwilioTransport(TwilioHttpClient):

@@ -25,7 +25,7 @@ from chaos.common import (
     sweep,
 )
 
-#: 5,000 is the size the proof asks for; `make chaos` sends fewer (see chaos/run.py).
+#: Messages a run; `make chaos CHAOS_BURST=N` (chaos/run.py --burst-messages) sends N.
 MESSAGES = 5000
 RESEND = 0.05
 WORKERS = 3

@@ -23,11 +23,10 @@ from sqlalchemy import URL, create_engine, text
 from sqlalchemy.exc import ProgrammingError
 from twilio.request_validator import RequestValidator
 
-from bench.common import ROOT, TOKEN, env_for, free_port
+from bench.common import ROOT, TOKEN, corpus_texts, env_for, free_port
 from chaos import procs
 
 PY = sys.executable
-CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 #: Account and numbers the app sends from when a scenario aims it at a Twilio stand-in.
 ACCOUNT_SID = "AC" + "c4a05" * 6 + "00"
 TWILIO_OUTBOUND = {
@@ -191,16 +190,6 @@ class Webhook:
     path: str
     body: bytes
     signature: str
-
-
-def corpus_texts() -> list[str]:
-    """Report texts people wrote (the triage corpus), plus short keyword messages."""
-    texts = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                texts.append(json.loads(line)["text"])
-    return texts
 
 
 def phone(rng: random.Random) -> str:

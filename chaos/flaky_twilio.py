@@ -20,9 +20,9 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+from bench.common import corpus_rows
 from chaos import procs
 from chaos.common import (
-    CORPUS,
     PY,
     ROOT,
     TWILIO_OUTBOUND,
@@ -47,12 +47,7 @@ BUDGET_SECONDS = 180
 
 def darurat_texts() -> list[str]:
     """The corpus's emergency reports."""
-    texts = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and json.loads(line).get("priority") == "darurat":
-                texts.append(json.loads(line)["text"])
-    return texts
+    return [row["text"] for row in corpus_rows() if row.get("priority") == "darurat"]
 
 
 def start_mock(ws: Workspace) -> str:

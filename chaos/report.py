@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from channels.twilio_send import FIND_LIMIT
 from chaos import burst, db_down, flaky_twilio, kill
 from chaos.common import RunResult
 
@@ -84,9 +85,8 @@ def notes(results: list[RunResult]) -> list[str]:
     bursts = [r for r in results if r.scenario == "burst"]
     if bursts and max(r.messages for r in bursts) < 5000:
         out.append(
-            f"- `make chaos` sends {bursts[0].messages} messages per burst run to stay inside"
-            " its fifteen minutes at this machine's intake rate (the req/s column);"
-            " `make chaos CHAOS_BURST=5000` runs the full-size bursts."
+            f"- These burst runs sent {bursts[0].messages} messages each (`CHAOS_BURST`);"
+            " `make chaos` sends the full-size 5,000."
         )
     spooled = sum(int(r.extra.get("spooled", 0) or 0) for r in bursts)
     if spooled:
@@ -101,22 +101,20 @@ def notes(results: list[RunResult]) -> list[str]:
         for gap in str(r.extra.get("newer to that number before the resend", "")).split()
     ]
     if gaps:
-        past = sum(gap >= 50 for gap in gaps)
+        past = sum(gap >= FIND_LIMIT for gap in gaps)
         out.append(
             f"- {len(gaps)} outbound messages reached the Twilio stand-in twice in `kill`; for"
-            f" {past} of them, 50 or more newer messages to the same number had arrived by"
-            " the time the outbox looked the first copy up. `TwilioProvider.find_sent` reads"
-            " one page of 50, newest first (`_FIND_LIMIT` in channels/twilio_send.py), so it"
-            " did not see the first copy and sent again: an on-call officer gets that many"
-            " alerts in a burst."
+            f" {past} of them, {FIND_LIMIT:,} or more newer messages to the same number had"
+            " arrived by the time the outbox looked the first copy up, more than"
+            " `TwilioProvider.find_sent` looks back through (`FIND_LIMIT` in"
+            " channels/twilio_send.py); the others it should have found."
         )
     exits = sum(int(r.extra.get("scheduler exits at start", 0) or 0) for r in results)
     if exits:
         out.append(
-            f"- The scheduler process exited at start {exits} times: its first lease attempt"
-            " met a write lock held past the busy timeout, and `flask scheduler` stops on a"
-            " database error instead of retrying. The scenario restarts it, as a supervisor"
-            " would; `scripts/run` would instead stop the whole service."
+            f"- The scheduler process exited by itself {exits} times (its log is in the run"
+            " folder with `--keep`). The scenario restarts it, as a supervisor would;"
+            " `scripts/run` would instead stop the whole service."
         )
     if not any(r.scenario == "db-down-postgresql" for r in results):
         out.append(
