@@ -12,7 +12,6 @@ keyed lookup hash of that value). A new model is covered by declaring its column
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.config import ConfigError
 from core.crypto import Encrypted, Keyring
+from webhooks.spool import write_durably
 
 #: A keyed lookup hash as core.crypto writes it; other values (erasure placeholders) stay.
 _LOOKUP_HASH = re.compile(r"[0-9a-f]{64}")
@@ -149,23 +149,6 @@ def rotate_file(keys: Keys, path: Path) -> bool:
     if not _opens(keys.every, token):
         raise UnreadableToken(f"spool file {path.name} opens with no key in SIGAP_DATA_KEY")
     stat = path.stat()
-    tmp = path.with_name(f".{path.name}.rotate.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, keys.every.rotate(token).encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
     # The spool replays oldest first by modification time: keep the file's place.
-    os.utime(tmp, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    write_durably(path, keys.every.rotate(token).encode(), (stat.st_atime_ns, stat.st_mtime_ns))
     return True
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -46,23 +46,33 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def write_durably(path: Path, data: bytes, times: tuple[int, int] | None = None) -> None:
+    """Put `data` at `path`, owner-only, whole or not at all, on disk before returning.
+
+    `times` (access and modification, in ns) keeps a rewritten file's place in the replay
+    order, which is by modification time.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if times is not None:
+        os.utime(tmp, ns=times)
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
 def write(directory: Path, kind: str, form: dict[str, str], received_at: datetime) -> Path:
     """Write one verified webhook to the spool, durably."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     message_id = form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid") or ""
     key = hashlib.sha256(f"{kind}\0{message_id}".encode()).hexdigest()[:32]
     payload = json.dumps({"kind": kind, "form": form, "received_at": received_at.isoformat()})
-    token = keyring().encrypt(payload).encode()
     final = directory / f"{key}{SUFFIX}"
-    tmp = directory / f".{key}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, token)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, final)
-    _fsync_dir(directory)
+    write_durably(final, keyring().encrypt(payload).encode())
     return final
 
 
