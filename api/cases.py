@@ -86,9 +86,7 @@ def acknowledge_case(reference: str) -> dict[str, Any]:
 @bp.errors(400, 403, 404, 409, 415)
 def set_status(body: dict[str, Any], reference: str) -> dict[str, Any]:
     """Move a case to another status, with a reason where the workflow wants one."""
-    who = scope.caller()
-    case = scope.find(db.session, who, reference)
-    scope.require_case_work(db.session, who, case)
+    who, case = scope.case_to_work_on(db.session, reference)
     try:
         change_status(
             db.session, case, body["status"], clock.now(), who.account, body["reason"], "staff"
@@ -108,9 +106,7 @@ def set_status(body: dict[str, Any], reference: str) -> dict[str, Any]:
 @bp.errors(400, 403, 404, 415)
 def add_case_note(body: dict[str, Any], reference: str) -> dict[str, Any]:
     """Add a note to a case's timeline."""
-    who = scope.caller()
-    case = scope.find(db.session, who, reference)
-    scope.require_case_work(db.session, who, case)
+    who, case = scope.case_to_work_on(db.session, reference)
     try:
         add_note(db.session, case, body["text"], clock.now(), who.account)
     except ValueError as exc:
@@ -125,9 +121,7 @@ def add_case_note(body: dict[str, Any], reference: str) -> dict[str, Any]:
 @bp.errors(400, 403, 404, 409, 415)
 def refer_case(body: dict[str, Any], reference: str) -> dict[str, Any]:
     """Refer a case to another agency, which becomes its primary."""
-    who = scope.caller()
-    case = scope.find(db.session, who, reference)
-    scope.require_case_work(db.session, who, case)
+    who, case = scope.case_to_work_on(db.session, reference)
     agency = db.session.scalar(select(Agency).where(Agency.code == body["agency"].upper()))
     if agency is None or not agency.is_active:
         raise invalid({"agency": ["No active agency with this code."]})

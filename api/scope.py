@@ -91,10 +91,15 @@ def require_role(who: Caller, *roles: Role) -> None:
         raise ApiError(403, "forbidden", "Your role may not do this.")
 
 
-def require_case_work(session: Session, who: Caller, case: Case) -> None:
-    """Answer 403 unless the caller may work on a case they can see: its staff, coordinators."""
+def case_to_work_on(session: Session, reference: str) -> tuple[Caller, Case]:
+    """Return the caller and the case: 404 if they cannot see it, 403 if they may not work on it.
+
+    Staff of an agency on the case may work on it, and the deployment-wide roles.
+    """
+    who = caller()
+    case = find(session, who, reference)
     if who.role in DEPLOYMENT_WIDE:
-        return
+        return who, case
     if who.role == Role.STAFF and is_on_case(session, case, who.account):
-        return
+        return who, case
     raise ApiError(403, "forbidden", "Only staff of an agency on the case may do this.")
