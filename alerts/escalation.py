@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from alerts import outbox
 from alerts.digests import next_digest_at
 from alerts.messages import STAFF_LANG, alert_text, template_variables
-from alerts.rosters import OnCall, on_call, on_call_all
+from alerts.rosters import OnCall, on_call_all
 from core.i18n import t
 from models import (
     Account,
@@ -123,6 +123,8 @@ def escalate(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) 
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     chains = list(session.scalars(query))
+    if not chains:
+        return EscalationStats()
     cases = {
         c.id: c
         for c in session.scalars(select(Case).where(Case.id.in_({ch.case_id for ch in chains})))
@@ -133,7 +135,7 @@ def escalate(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) 
             select(Agency).where(Agency.id.in_({ch.agency_id for ch in chains}))
         )
     }
-    rosters: dict[int, OnCall] = {}
+    rosters = on_call_all(session, list(agencies), now, tz)  # every agency at once
     stats = EscalationStats()
     for chain in chains:
         case = cases[chain.case_id]
@@ -141,8 +143,6 @@ def escalate(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) 
             stop(chain, "acknowledged" if case.acknowledged_at else "closed", now)
             stats.stopped += 1
             continue
-        if chain.agency_id not in rosters:
-            rosters[chain.agency_id] = on_call(session, chain.agency_id, now, tz)
         stats.messages += _step(
             session, chain, case, agencies[chain.agency_id], rosters[chain.agency_id], now, tz
         )
