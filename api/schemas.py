@@ -145,6 +145,27 @@ class ChangesOut(Schema):
     has_more = fields.Bool(required=True)
 
 
+class VillageOut(Schema):
+    code = fields.Str(required=True)
+    name = fields.Str(required=True)
+    district = fields.Str(allow_none=True, required=True, metadata={"description": "Its name."})
+
+
+class AreaOut(Schema):
+    code = fields.Str(required=True)
+    name = fields.Str(required=True)
+
+
+class VillagesOut(Schema):
+    region = fields.Nested(
+        AreaOut,
+        allow_none=True,
+        required=True,
+        metadata={"description": "The facilitator's area; null when the account has none."},
+    )
+    villages = fields.List(fields.Nested(VillageOut), required=True)
+
+
 # --- cases ----------------------------------------------------------------------------------
 
 

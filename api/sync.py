@@ -8,7 +8,7 @@ from flask import current_app
 
 from api import scope, syncing
 from api.errors import ApiBlueprint
-from api.schemas import ChangesOut, ChangesQuery, SyncBatchIn, SyncBatchOut
+from api.schemas import ChangesOut, ChangesQuery, SyncBatchIn, SyncBatchOut, VillagesOut
 from cases import Deployment
 from core import clock
 from core.db import db
@@ -56,3 +56,13 @@ def sync_changes(query: dict[str, Any]) -> dict[str, Any]:
         db.session, who.account, position, query["limit"], clock.now()
     )
     return {"changes": changes, "cursor": syncing.encode_cursor(position), "has_more": more}
+
+
+@bp.get("/villages")
+@bp.response(200, VillagesOut)
+@bp.errors(403)
+def sync_villages() -> dict[str, Any]:
+    """List the villages of the facilitator's area, for the app's offline picker."""
+    who = scope.caller()
+    scope.require_role(who, Role.FACILITATOR)
+    return syncing.villages_of(db.session, who.account.region_code)

@@ -11,14 +11,14 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from api.errors import flatten, invalid
 from api.schemas import SyncItemIn
 from cases import Deployment, ReportIn, file_report
 from intake.places import Gazetteer
 from intake.triage import triage
-from models import Account, Agency, Case, CaseAgency, CaseEvent, Region, Report
+from models import Account, Agency, Case, CaseAgency, CaseEvent, Region, RegionLevel, Report
 
 #: Timeline kinds that change what a facilitator sees of a case (not reads, notes, alerts).
 CHANGE_KINDS = (
@@ -226,3 +226,27 @@ def _changes(
         }
         for c in order
     ]
+
+
+# --- villages -------------------------------------------------------------------------------
+
+
+def villages_of(session: Session, region_code: str | None) -> dict[str, Any]:
+    """Return a facilitator's area and its villages (with their districts), ordered by name."""
+    area = session.get(Region, region_code) if region_code else None
+    if area is None:
+        return {"region": None, "villages": []}
+    district = aliased(Region)
+    rows = session.execute(
+        select(Region.code, Region.name, district.name)
+        .outerjoin(district, district.code == Region.parent_code)
+        .where(Region.level == RegionLevel.VILLAGE)
+        .where(
+            (Region.code == area.code) | Region.code.startswith(area.code + ".", autoescape=True)
+        )
+        .order_by(Region.name, Region.code)
+    ).all()
+    return {
+        "region": {"code": area.code, "name": area.name},
+        "villages": [{"code": c, "name": n, "district": d} for c, n, d in rows],
+    }

@@ -30,6 +30,7 @@ def test_the_document_declares_bearer_tokens_and_every_route(client, app):
     assert routes == {
         "POST /api/v1/sync/reports",
         "GET /api/v1/sync/changes",
+        "GET /api/v1/sync/villages",
         "GET /api/v1/cases",
         "GET /api/v1/cases/{reference}",
         "POST /api/v1/cases/{reference}/acknowledge",
@@ -51,6 +52,7 @@ def test_the_document_declares_bearer_tokens_and_every_route(client, app):
 ROUTES = (
     ("POST", "/api/v1/sync/reports"),
     ("GET", "/api/v1/sync/changes"),
+    ("GET", "/api/v1/sync/villages"),
     ("GET", "/api/v1/cases"),
     ("GET", "/api/v1/cases/{reference}"),
     ("POST", "/api/v1/cases/{reference}/acknowledge"),
