@@ -1,0 +1,83 @@
+"""Fixtures of the facilitator app's tests: a facilitator with a token, and a phone to drive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from api import tokens
+from cases import routing
+from core import clock
+from core.crypto import lookup_hash
+from core.db import db
+from core.demo import seed_demo
+from models import Account, Report, Role
+
+#: Sidera, a village of Sigi Biromaru (72.10.01) in Kabupaten Sigi.
+SIDERA = "72.10.01.2007"
+
+
+@dataclass(frozen=True)
+class Facilitator:
+    account_id: int
+    token: str
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict) -> dict:
+    """Phones in Sulawesi Tengah keep WITA (UTC+8)."""
+    return {**browser_context_args, "timezone_id": "Asia/Makassar", "locale": "id-ID"}
+
+
+@pytest.fixture
+def facilitator(app: Flask) -> Facilitator:
+    """Agencies and routing as in the demo, and a facilitator of Sigi Biromaru with a token."""
+    seed_demo(db.session)
+    routing.seed_default_rules(db.session)
+    number = "+6280800000777"
+    account = Account(
+        role=Role.FACILITATOR,
+        name="Fasilitator Uji",
+        phone=number,
+        phone_hash=lookup_hash(number),
+        region_code="72.10.01",
+    )
+    db.session.add(account)
+    db.session.flush()
+    token = tokens.issue(db.session, account, clock.now())[1]
+    db.session.commit()
+    return Facilitator(account.id, token)
+
+
+def stored(facilitator: Facilitator) -> list[SimpleNamespace]:
+    """Return what the server holds of the facilitator's reports, as committed now.
+
+    Every SQLite transaction here takes the write lock, so the look ends before returning.
+    """
+    db.session.rollback()  # a fresh look, not this thread's earlier snapshot
+    try:
+        reports = db.session.scalars(
+            select(Report).where(Report.facilitator_id == facilitator.account_id)
+        ).all()
+        return [
+            SimpleNamespace(
+                text=r.text,
+                client_uuid=r.client_uuid,
+                captured_at=r.captured_at,
+                received_at=r.received_at,
+                may_contact=r.may_contact,
+                priority=r.priority,
+                reference=r.case.reference,
+            )
+            for r in reports
+        ]
+    finally:
+        db.session.rollback()
+
+
+def count_stored(facilitator: Facilitator) -> int:
+    return len(stored(facilitator))
