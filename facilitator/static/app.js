@@ -171,6 +171,24 @@
     renderNet();
   }
 
+  async function onNewToken(event) {
+    event.preventDefault();
+    const token = $("token-new").value.trim();
+    if (!token) return;
+    try {
+      const area = await api(token, "GET", "/api/v1/sync/villages");
+      Object.assign(secret, { token, region: area.region, villages: area.villages, villages_at: Date.now() });
+      await S.saveSecret(key, secret);
+      $("token-new").value = "";
+      $("token-box").open = false;
+      notice(t("token.replaced"), "ok");
+      fillVillages();
+      sync();
+    } catch (e) {
+      notice(t(e.kind === "network" ? "pair.offline" : e.kind === "forbidden" ? "pair.not_facilitator" : "pair.bad_token"), "error");
+    }
+  }
+
   // --- composing -----------------------------------------------------------------------------
 
   function fillVillages() {
@@ -227,11 +245,13 @@
     const missing = ["category", "victim", "priority", "region_code"].filter((k) => !f[k]);
     if (missing.length) return notice(t("compose.missing"), "error");
     const old = editing ? reports.find((r) => r.local_id === editing) : null;
-    const reused = old && !(old.errors && old.errors.client_uuid);
+    const errors = (old && old.errors) || {};
+    // A UUID another phone used needs a new one; a time the server refused, the phone's now.
+    const reused = old && !errors.client_uuid;
     const report = {
       local_id: old ? old.local_id : crypto.randomUUID(),
       client_uuid: reused ? old.client_uuid : crypto.randomUUID(),
-      captured_at: old ? old.captured_at : localIso(new Date()),
+      captured_at: old && !errors.captured_at ? old.captured_at : localIso(new Date()),
       category: f.category, victim: f.victim, priority: f.priority,
       region_code: f.region_code, text: f.text, contact: f.contact,
       state: "queued",
@@ -459,6 +479,7 @@
     $("pair-form").addEventListener("submit", onPair);
     $("lock-form").addEventListener("submit", onUnlock);
     $("compose").addEventListener("submit", onSave);
+    $("token-form").addEventListener("submit", onNewToken);
     $("compose-cancel").addEventListener("click", () => {
       editing = null; $("compose").reset(); $("compose-cancel").hidden = true; fillVillages();
     });

@@ -15,7 +15,7 @@ from core import clock
 from core.crypto import lookup_hash
 from core.db import db
 from core.demo import seed_demo
-from models import Account, Report, Role
+from models import Account, ApiToken, Report, Role
 
 #: Sidera, a village of Sigi Biromaru (72.10.01) in Kabupaten Sigi.
 SIDERA = "72.10.01.2007"
@@ -81,3 +81,20 @@ def stored(facilitator: Facilitator) -> list[SimpleNamespace]:
 
 def count_stored(facilitator: Facilitator) -> int:
     return len(stored(facilitator))
+
+
+def revoke_all(facilitator: Facilitator) -> None:
+    """Revoke the facilitator's tokens, as a coordinator does when a phone is lost."""
+    for row in db.session.scalars(
+        select(ApiToken).where(ApiToken.account_id == facilitator.account_id)
+    ):
+        tokens.revoke(db.session, row.id, clock.now())
+    db.session.commit()
+
+
+def new_token(facilitator: Facilitator) -> str:
+    """Issue another token for the facilitator."""
+    account = db.session.get(Account, facilitator.account_id)
+    token = tokens.issue(db.session, account, clock.now())[1]
+    db.session.commit()
+    return token

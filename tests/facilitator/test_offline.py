@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from flask import Flask
 from playwright.sync_api import BrowserType, Page, expect
 
 from core import clock
-from tests.facilitator.conftest import Facilitator, count_stored, stored
+from tests.facilitator.conftest import Facilitator, count_stored, new_token, revoke_all, stored
 from tests.facilitator.phone import PIN, SLOW, Phone
 
 #: Invented accounts of what happened.
@@ -263,3 +263,44 @@ def test_the_shell_comes_from_the_service_worker_cache_without_the_network(
     assert len(shell) >= 4
     assert all(r.from_service_worker for r in shell)
     assert clock.now()  # the clock was never frozen: real time throughout
+
+
+def test_a_rejected_report_shows_why_and_goes_once_fixed(
+    page: Page, live_server: str, facilitator: Facilitator
+) -> None:
+    # A phone whose clock was reset to a year no report comes from.
+    page.clock.install(time=datetime(2101, 1, 1, 9, 0, tzinfo=UTC))
+    phone = Phone(page, live_server)
+    phone.pair(facilitator.token)
+    phone.compose(TEXTS[0])
+    rejected = page.locator("#reports li[data-state=rejected]")
+    expect(rejected).to_contain_text("Ditolak: Waktu: Not a plausible time.", timeout=SLOW)
+    assert count_stored(facilitator) == 0
+
+    page.clock.set_system_time(datetime.now(UTC))
+    rejected.get_by_role("button", name="Perbaiki").click()
+    expect(page.locator("#f-text")).to_have_value(TEXTS[0])
+    page.click("#compose-save")
+    expect(page.locator("#reports li[data-state=sent]")).to_have_count(1, timeout=SLOW)
+    [report] = stored(facilitator)
+    assert report.text == TEXTS[0]
+
+
+def test_a_revoked_code_keeps_the_reports_until_a_new_one_is_entered(
+    page: Page, live_server: str, facilitator: Facilitator
+) -> None:
+    phone = Phone(page, live_server)
+    phone.pair(facilitator.token)
+    page.context.set_offline(True)
+    phone.compose(TEXTS[0])
+    revoke_all(facilitator)
+
+    page.context.set_offline(False)
+    expect(page.locator("#sync-status")).to_contain_text("tidak berlaku lagi", timeout=SLOW)
+    expect(page.locator("#reports li[data-state=queued]")).to_have_count(1)
+
+    page.click("#token-box summary")
+    page.fill("#token-new", new_token(facilitator))
+    page.click("#token-submit")
+    expect(page.locator("#reports li[data-state=sent]")).to_have_count(1, timeout=SLOW)
+    assert count_stored(facilitator) == 1
