@@ -305,7 +305,8 @@
       ref.className = "reference";
       ref.textContent = r.reference || "—";
       const outcome = r.outcome === "already_received" ? "outcome.already_received" : "outcome.created";
-      line.append(t(outcome) + " · ", ref, " · " + t("status." + r.status));
+      line.append(t(outcome) + " · ", ref);
+      if (r.status) line.append(" · " + t("status." + r.status));
       if (r.agencies && r.agencies.length) line.append(" · " + r.agencies.join(", "));
     } else if (r.state === "rejected") {
       line.textContent = t("outcome.rejected") + " " + reasons(r.errors);
