@@ -10,12 +10,12 @@ from flask import Flask
 from sqlalchemy import select
 
 from api import tokens
-from cases import routing
+from cases import acknowledge, find_case, routing
 from core import clock
 from core.crypto import lookup_hash
 from core.db import db
 from core.demo import seed_demo
-from models import Account, ApiToken, Report, Role
+from models import Account, Agency, ApiToken, CaseAgency, Report, Role
 
 #: Sidera, a village of Sigi Biromaru (72.10.01) in Kabupaten Sigi.
 SIDERA = "72.10.01.2007"
@@ -98,3 +98,14 @@ def new_token(facilitator: Facilitator) -> str:
     token = tokens.issue(db.session, account, clock.now())[1]
     db.session.commit()
     return token
+
+
+def acknowledge_by_an_agency(reference: str) -> None:
+    """Have staff of an agency on the case acknowledge it, as by `OK <ref>`."""
+    case = find_case(db.session, reference)
+    on_case = db.session.scalars(
+        select(CaseAgency).where(CaseAgency.case_id == case.id, CaseAgency.is_active.is_(True))
+    ).first()
+    staff = db.session.get(Agency, on_case.agency_id).accounts[0]
+    assert acknowledge(db.session, case, staff, clock.now())
+    db.session.commit()
