@@ -539,5 +539,8 @@
     }).catch(() => {});
   }
 
-  start().then(() => { document.documentElement.dataset.ready = "1"; performance.mark("sigap-ready"); });
+  start().catch(() => notice(t("app.no_storage"), "error")).then(() => {
+    document.documentElement.dataset.ready = "1";
+    performance.mark("sigap-ready");
+  });
 })();

@@ -84,6 +84,9 @@ def test_offline_from_the_start_reports_survive_a_reload_and_a_restart(
         expect(phone.reports).to_have_count(3)
         expect(phone.page.locator("#reports li[data-state=queued]")).to_have_count(3)
         assert count_stored(facilitator) == 0
+        phone.page.goto(f"{live_server}/app")  # the address without its slash opens too
+        phone.wait_ready()
+        expect(phone.page.locator("#lock")).to_be_visible()
     finally:
         context.close()
 
