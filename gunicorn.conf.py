@@ -10,3 +10,13 @@ def post_worker_init(worker):
 
     with app.app_context():
         warm_up()
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges from the metrics folder (its counts stay)."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from channels import ChannelError, DeliveryStatus, Outgoing, Provider, SendOutcome, SendResult
 from channels.base import StatusUpdate
+from core import metrics
 from core.crypto import lookup_hash
 from core.db import db
 from core.i18n import t
@@ -169,6 +170,7 @@ def drain(now: datetime, provider: Provider, worker: str, limit: int = 100) -> D
     stats.claimed = len(claims)
     for claim in claims:
         result = _attempt(session, claim, provider, now)
+        metrics.send_recorded(provider.name, result.outcome.value)
         _record(session, claim, worker, result, now, stats)
     session.expire_all()  # the rows were changed by UPDATE statements
     return stats

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from core import config as config_mod
-from core import crypto
+from core import crypto, logs
 from core.db import db
 
 
@@ -28,11 +28,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
-    """Log ids and outcomes to stderr; what is logged never includes numbers or text."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
+    """Log ids and outcomes to stderr, JSON or plain; never numbers or text."""
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logs.handler(app.config.get("SIGAP_LOG_FORMAT") or "json"))
+        root.setLevel(logging.INFO)
+    logs.init_app(app)
     app.logger.setLevel(logging.INFO)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
@@ -41,6 +42,7 @@ def _register(app: Flask) -> None:
     """Attach blueprints, error handlers and CLI commands of every package."""
     import api
     import facilitator
+    import ops
     import security
     import webhooks
     from alerts import cli as alerts_cli
@@ -60,3 +62,4 @@ def _register(app: Flask) -> None:
     api.init_app(app)
     facilitator.init_app(app)
     security.init_app(app)
+    ops.init_app(app)

@@ -43,6 +43,11 @@ DEFAULTS: dict[str, str | None] = {
     #: Seconds the scheduler's leadership lasts unrenewed: how long a standby waits after
     #: the leader died (it renews every quarter of this).
     "SIGAP_SCHEDULER_LEASE_SECONDS": "60",
+    #: Where the nightly backup job writes (empty: instance/backups) and how many it keeps.
+    "SIGAP_BACKUP_DIR": "",
+    "SIGAP_BACKUP_KEEP": "7",
+    #: Log lines as JSON objects ("json") or as plain text for a terminal ("plain").
+    "SIGAP_LOG_FORMAT": "json",
 }
 
 

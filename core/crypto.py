@@ -41,6 +41,11 @@ class Keyring:
         fernets = [Fernet(urlsafe_b64encode(_derive(m, b"sigap/encrypt/v1"))) for m in masters]
         self._fernet = MultiFernet(fernets)
         self._lookup_keys = [_derive(m, b"sigap/lookup/v1") for m in masters]
+        self._backup_keys = [_derive(m, b"sigap/backup/v1") for m in masters]
+
+    def backup_keys(self) -> list[bytes]:
+        """Keys for backup files: the first writes, all read (as with rotation)."""
+        return list(self._backup_keys)
 
     def encrypt(self, plain: str) -> str:
         """Encrypt text with the newest key."""

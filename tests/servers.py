@@ -17,7 +17,8 @@ __all__ = ["app_env", "free_port", "gunicorn"]
 
 def app_env(db_url: str, **extra: str) -> dict[str, str]:
     """The environment a server process of the test app runs with."""
-    return env_for(db_url, SIGAP_DATA_KEY=TEST_DATA_KEY, TWILIO_AUTH_TOKEN=TEST_AUTH_TOKEN, **extra)
+    keys = {"SIGAP_DATA_KEY": TEST_DATA_KEY, "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN}
+    return env_for(db_url, **{**keys, **extra})
 
 
 @contextmanager

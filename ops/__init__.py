@@ -1,0 +1,18 @@
+"""Operating SIGAP: metrics, readiness, backups."""
+
+from __future__ import annotations
+
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the operator routes, the backup commands and the nightly backup job."""
+    from alerts.jobs import Job, register
+    from ops import cli, jobs, views
+
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.backup_command)
+    app.cli.add_command(cli.restore_command)
+    zone = app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar"
+    register(Job("ops.backup", CronTrigger(hour=2, minute=0, timezone=zone), jobs.nightly_backup))
