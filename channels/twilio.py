@@ -23,6 +23,7 @@ from channels.base import (
     StatusUpdate,
 )
 from channels.phone import normalize_phone
+from core.bounds import bounded_int
 
 PROVIDER = "twilio"
 WHATSAPP_PREFIX = "whatsapp:"
@@ -82,10 +83,11 @@ def _int_field(form: Mapping[str, str], name: str) -> int | None:
     raw = _text(form, name)
     if not raw:
         return None
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ChannelError("bad_field", f"{name} is not a number") from exc
+    # Bounded to what the database stores: a wider number is no field Twilio sends.
+    value = bounded_int(raw)
+    if value is None:
+        raise ChannelError("bad_field", f"{name} is not a number in range")
+    return value
 
 
 def _media(form: Mapping[str, str]) -> tuple[MediaRef, ...]:
