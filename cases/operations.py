@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -355,21 +355,25 @@ def find_case(session: Session, typed_reference: str) -> Case | None:
     return session.scalar(select(Case).where(Case.reference == reference))
 
 
+def agency_on_case(case_id: Any, agency_id: int) -> ColumnElement[bool]:
+    """The condition that an agency is active on a case, wherever the case is.
+
+    The one rule of who works on a case: SMS commands and the API's scope both use it, so
+    a case referred across regions is seen by exactly the agencies that may act on it.
+    """
+    return exists().where(
+        CaseAgency.case_id == case_id,
+        CaseAgency.agency_id == agency_id,
+        CaseAgency.is_active.is_(True),
+        select(Agency.id).where(Agency.id == agency_id, Agency.is_active.is_(True)).exists(),
+    )
+
+
 def is_on_case(session: Session, case: Case, account: Account) -> bool:
     """Say whether an account is active staff of an agency active on the case."""
     if not account.is_active or account.agency_id is None:
         return False
-    found = session.scalar(
-        select(CaseAgency.id)
-        .join(Agency, Agency.id == CaseAgency.agency_id)
-        .where(
-            CaseAgency.case_id == case.id,
-            CaseAgency.agency_id == account.agency_id,
-            CaseAgency.is_active.is_(True),
-            Agency.is_active.is_(True),
-        )
-    )
-    return found is not None
+    return bool(session.scalar(select(agency_on_case(case.id, account.agency_id))))
 
 
 def acknowledge(session: Session, case: Case, account: Account, now: datetime) -> bool:
