@@ -11,6 +11,7 @@ import base64
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -47,6 +48,13 @@ QUERIES: dict[str, tuple[str, str, dict[str, str]]] = {
     "changes": ("facilitator", "/api/v1/sync/changes", {"limit": "10", "cursor": ""}),
     "cases": ("staff_a", "/api/v1/cases", {"page": "1", "per_page": "10"}),
     "figures": ("coordinator", "/api/v1/figures", {"from": "2026-03-01", "to": "2026-03-31"}),
+}
+#: Endpoints whose input is a path segment (or nothing: routing), to be made any text.
+PATHS: dict[str, tuple[str, str]] = {
+    "case": ("staff_a", "/api/v1/cases/{}"),
+    "roster_get": ("coordinator", "/api/v1/rosters/{}"),
+    "routing_get": ("coordinator", "/api/v1/routing?x={}"),
+    "openapi": ("none", "/api/v1/openapi.json?x={}"),
 }
 #: The endpoints that read a body (acknowledge reads none, so any body is left unread).
 READ_BODIES = [name for name, (*_, body) in BODIES.items() if body]
@@ -175,7 +183,7 @@ def nested(draw: st.DrawFn) -> str:
     return '{"a":' * depth + leaf + "}" * depth
 
 
-@pytest.mark.parametrize("name", [*BODIES, *QUERIES])
+@pytest.mark.parametrize("name", [*BODIES, *QUERIES, *PATHS])
 def test_no_json_endpoint_answers_5xx_to_any_nesting_or_number(call, world, name):
     """Arbitrary nesting and number sizes in any field of any JSON endpoint: always a 4xx or 2xx."""
     statuses: list[int] = []
@@ -189,7 +197,11 @@ def test_no_json_endpoint_answers_5xx_to_any_nesting_or_number(call, world, name
         suppress_health_check=list(HealthCheck),
     )
     def run(data: st.DataObject) -> None:
-        if name in QUERIES:
+        if name in PATHS:
+            role, template = PATHS[name]
+            value = data.draw(st.one_of(NUMBERS, nested()))
+            response = call(role, "get", template.format(quote(value, safe="")))
+        elif name in QUERIES:
             role, path, query = QUERIES[name]
             key = data.draw(st.sampled_from(sorted(query)))
             value = data.draw(st.one_of(NUMBERS, nested()))
