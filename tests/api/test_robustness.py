@@ -216,3 +216,25 @@ def test_no_json_endpoint_answers_5xx_to_any_nesting_or_number(call, world, name
 
     run()
     assert len(statuses) == 30
+
+
+def test_every_integer_an_api_caller_sends_is_bounded_to_what_the_database_stores():
+    """A new integer field without bounds would let a 64-bit number reach an int4 column."""
+    from marshmallow import Schema, fields, validate
+
+    from api import schemas
+    from core.bounds import MAX_DB_INT
+
+    inputs = [
+        value
+        for name, value in vars(schemas).items()
+        if isinstance(value, type) and issubclass(value, Schema) and name.endswith(("In", "Query"))
+    ]
+    assert len(inputs) >= 8
+    for schema in inputs:
+        for name, field in schema().fields.items():
+            if not isinstance(field, fields.Integer):
+                continue
+            ranges = [v for v in field.validators if isinstance(v, validate.Range)]
+            assert ranges, (schema.__name__, name)
+            assert -MAX_DB_INT - 1 <= ranges[0].min <= ranges[0].max <= MAX_DB_INT, name
