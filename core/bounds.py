@@ -7,6 +7,7 @@ refused here, at the boundary, with a reason a caller can act on, never left to 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -21,7 +22,9 @@ MAX_INT_DIGITS = 19
 
 # A JSON string (escapes included), so brackets inside one are not counted as nesting.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
-_BRACKET = re.compile(rb"[\[\]{}]")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+#: What each bracket does to the depth, by byte value.
+_STEP = tuple(1 if b in b"[{" else -1 for b in range(256))
 
 
 class JsonRefused(ValueError):
@@ -32,15 +35,11 @@ class JsonRefused(ValueError):
         self.code, self.message = code, message
 
 
-def nesting_depth(data: bytes, limit: int = MAX_JSON_DEPTH) -> int:
-    """Return how deeply a JSON text nests arrays and objects, counting no further than limit+1."""
-    depth = deepest = 0
-    for bracket in _BRACKET.finditer(_STRING.sub(b'""', data)):
-        depth += 1 if bracket[0] in (b"[", b"{") else -1
-        deepest = max(deepest, depth)
-        if deepest > limit:
-            break
-    return deepest
+def nesting_depth(data: bytes) -> int:
+    """Return how deeply a JSON text nests arrays and objects (strings do not count)."""
+    brackets = _STRING.sub(b'""', data).translate(None, _NOT_BRACKETS)
+    # Running sums in C: a megabyte of brackets takes milliseconds, not a Python loop's second.
+    return max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
 def _integer(text: str) -> int:
