@@ -1,13 +1,15 @@
-"""A signed status callback with numbers no database column holds: 400, and nothing changes."""
+"""Signed Twilio webhooks with fields no database column holds: 400, and nothing changes."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from alerts.outbox import enqueue
 from core import clock
 from core.db import db
-from models import Outbox, OutboxStatus, Purpose
+from models import InboundMessage, Outbox, OutboxStatus, Purpose
+from tests.signing import load_form
 
 SID = "SM00000000000000000000000000000042"
 
@@ -67,3 +69,21 @@ def test_a_rest_error_code_past_the_column_is_dropped(value):
 
     assert _twilio_code(value, 400) is None
     assert _twilio_code(21211, 400) == 21211
+
+
+@pytest.mark.parametrize("route", ["sms", "whatsapp"])
+def test_a_message_sid_wider_than_its_column_is_400_and_nothing_is_kept(
+    app, poster, tmp_path, route
+):
+    app.config["SPOOL_DIR"] = str(tmp_path)
+    form = load_form("sms_plain.txt") | {"MessageSid": "SM" + "a" * 100}
+    response = poster.post(f"/webhooks/twilio/{route}", form)
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "bad_field"
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+    assert list(tmp_path.iterdir()) == []  # not spooled either: it would never replay
+
+
+def test_a_status_callback_sid_wider_than_its_column_is_400(poster, sent):
+    form = callback("30008") | {"MessageSid": "SM" + "a" * 100}
+    assert poster.post("/webhooks/twilio/status", form).status_code == 400
