@@ -24,6 +24,7 @@ from cases import (
     Deployment,
     NotOnCase,
     ReasonRequired,
+    ReferralRefused,
     TransitionNotAllowed,
     acknowledge,
     add_note,
@@ -35,6 +36,9 @@ from core import clock
 from core.db import db
 from core.errors import ApiError
 from models import Agency
+
+#: How each refused referral answers: not the caller's to give, or nothing to give.
+_REFUSED_STATUS = {"not_primary_agency": 403, "already_primary": 409}
 
 bp = ApiBlueprint("cases", __name__, url_prefix="/api/v1/cases", description="Case work.")
 bp.before_request(scope.authenticate_request)
@@ -120,7 +124,11 @@ def add_case_note(body: dict[str, Any], reference: str) -> dict[str, Any]:
 @bp.response(200, CaseOut)
 @bp.errors(400, 403, 404, 409, 415)
 def refer_case(body: dict[str, Any], reference: str) -> dict[str, Any]:
-    """Refer a case to another agency, which becomes its primary."""
+    """Refer a case to another agency, which becomes its primary.
+
+    Staff of the primary agency, coordinators and admins may; the police stay on
+    emergencies and sexual violence, as supporting.
+    """
     who, case = scope.case_to_work_on(db.session, reference)
     agency = db.session.scalar(select(Agency).where(Agency.code == body["agency"].upper()))
     if agency is None or not agency.is_active:
@@ -134,5 +142,7 @@ def refer_case(body: dict[str, Any], reference: str) -> dict[str, Any]:
         raise ApiError(409, "transition_not_allowed", str(exc)) from None
     except ReasonRequired as exc:
         raise invalid({"reason": [str(exc)]}) from None
+    except ReferralRefused as exc:
+        raise ApiError(_REFUSED_STATUS[exc.code], exc.code, str(exc)) from None
     db.session.commit()
     return cases_out(db.session, [case])[0]

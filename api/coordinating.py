@@ -16,6 +16,7 @@ from alerts import rosters
 from alerts.summary import weekly_figures
 from api.errors import invalid
 from cases import routing
+from core.errors import ApiError
 from models import Account, Agency, RosterOverride, RosterRole, RosterSlot
 
 _LINE = re.compile(r"^line (\d+): (.*)$")
@@ -28,7 +29,9 @@ def routing_rules(session: Session) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(out.getvalue())))
 
 
-def replace_routing(session: Session, rules: list[dict[str, str]]) -> tuple[int, int]:
+def replace_routing(
+    session: Session, rules: list[dict[str, str]], provinces: list[str]
+) -> tuple[int, int]:
     """Make these rules the routing table, checked as a routing file is; flush, not commit."""
     out = io.StringIO()
     writer = csv.DictWriter(
@@ -37,7 +40,14 @@ def replace_routing(session: Session, rules: list[dict[str, str]]) -> tuple[int,
     writer.writeheader()
     writer.writerows(rules)
     try:
-        return routing.import_rules(session, out.getvalue())
+        return routing.import_rules(session, out.getvalue(), provinces)
+    except routing.RoutingGaps as exc:
+        raise ApiError(
+            422,
+            "routing_gaps",
+            "The table leaves cases without an agency or without the police.",
+            {"rules": exc.problems},
+        ) from None
     except routing.RoutingFileError as exc:
         fields: dict[str, list[str]] = {}
         for problem in exc.problems:

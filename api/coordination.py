@@ -61,8 +61,13 @@ def get_routing() -> dict[str, Any]:
 @bp.response(200, RoutingChangeOut)
 @bp.errors(400, 403, 415)
 def put_routing(body: dict[str, Any]) -> dict[str, Any]:
-    """Replace the routing table; a table with any error changes nothing."""
-    removed, added = coordinating.replace_routing(db.session, body["rules"])
+    """Replace the routing table; a table with any error, or with gaps, changes nothing.
+
+    Gaps are cases a table would send to no agency, or emergencies and sexual violence it
+    would send to no police unit: refused with 422 routing_gaps, one line a place.
+    """
+    provinces = current_app.config["PROVINCES"]
+    removed, added = coordinating.replace_routing(db.session, body["rules"], provinces)
     db.session.commit()
     return {"removed": removed, "added": added}
 

@@ -1,8 +1,9 @@
 """Who may see and touch which cases: decided here, once, for every request of the API.
 
-Staff see the cases their agency is active on, inside their agency's region; coordinators
-and admins see every case of the deployment; facilitators see the cases of reports they
-filed. A case outside the caller's scope answers exactly like one that does not exist.
+Staff see the cases their agency is active on, wherever they are (routing or a referral
+may put an agency on a case outside its own region); coordinators and admins see every case
+of the deployment; facilitators see the cases of reports they filed. A case outside the
+caller's scope answers exactly like one that does not exist.
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, g, request
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from api import tokens
-from cases import find_case, is_on_case
+from cases import agency_on_case, find_case, is_on_case
 from core import clock
 from core.db import db
 from core.errors import ApiError
-from models import Account, Agency, Case, CaseAgency, Report, Role
+from models import Account, Agency, Case, Report, Role
 
 #: Roles that see every case of the deployment.
 DEPLOYMENT_WIDE = frozenset({Role.COORDINATOR, Role.ADMIN})
@@ -61,12 +62,9 @@ def visible(who: Caller) -> ColumnElement[bool]:
     if who.role == Role.FACILITATOR:
         return exists().where(Report.case_id == Case.id, Report.facilitator_id == who.account.id)
     if who.role == Role.STAFF and who.agency is not None and who.agency.is_active:
-        on_case = exists().where(
-            CaseAgency.case_id == Case.id,
-            CaseAgency.agency_id == who.agency.id,
-            CaseAgency.is_active.is_(True),
-        )
-        return and_(on_case, inside(Case.region_code, who.agency.region_code))
+        # The agencies on the case decide, not its region: a referral may bring a case
+        # from another regency, and its new agency must see what its staff's SMS can touch.
+        return agency_on_case(Case.id, who.agency.id)
     return false()
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from api.errors import flatten, invalid
 from api.schemas import SyncItemIn
 from cases import Deployment, ReportIn, file_report
+from core.bounds import bounded_int
 from intake.places import Gazetteer
 from intake.triage import triage
 from models import Account, Agency, Case, CaseAgency, CaseEvent, Region, RegionLevel, Report
@@ -151,8 +152,10 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         version, _, position = text.partition(":")
-        if version == "v1" and position.isdigit():
-            return int(position)
+        # Event ids fit 64 bits: anything wider never came from this server.
+        found = bounded_int(position, 0, 2**63 - 1) if version == "v1" else None
+        if found is not None:
+            return found
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise invalid({"cursor": ["Not a cursor this server gave."]})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from cases import routing
@@ -29,9 +29,14 @@ def export_command(file: IO[str]) -> None:
 @click.option("--dry-run", is_flag=True, help="Check the file and change nothing.")
 @one_line_errors
 def import_command(file: IO[str], dry_run: bool) -> None:
-    """Replace the routing table with the rules in FILE; a file with any error changes nothing."""
+    """Replace the routing table with the rules in FILE; a file with any error changes nothing.
+
+    A file that leaves any case without an agency, or emergencies and sexual violence without
+    the police, is refused too, with each place and the cases it would leave bare.
+    """
     try:
-        removed, added = routing.import_rules(db.session, file.read())
+        provinces = current_app.config["PROVINCES"]
+        removed, added = routing.import_rules(db.session, file.read(), provinces)
     except routing.RoutingFileError as exc:
         db.session.rollback()
         for problem in exc.problems:

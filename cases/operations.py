@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,17 @@ from cases.deadlines import DEFAULT_ZONE, ack_due, police_report_due
 from cases.routing import CATEGORIES, PRIORITIES, VICTIMS, route
 from cases.workflow import AWAITING_ACK, CLOSED
 from core.gazetteer import region_row
-from models import Account, Agency, AgencyRole, Case, CaseAgency, CaseStatus, Report
+from models import (
+    Account,
+    Agency,
+    AgencyKind,
+    AgencyRole,
+    Case,
+    CaseAgency,
+    CaseStatus,
+    Report,
+    Role,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +92,18 @@ DEFAULT_DEPLOYMENT = Deployment()
 
 class NotOnCase(PermissionError):
     """The account is not active staff of an agency active on the case."""
+
+
+class ReferralRefused(PermissionError):
+    """A referral that may not happen; `code` says why (not_primary_agency, already_primary)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+#: Roles that may hand any case on, whichever agencies are on it.
+_REFER_ANY = frozenset({Role.COORDINATOR, Role.ADMIN})
 
 
 # --- filing -------------------------------------------------------------------------------
@@ -355,21 +377,25 @@ def find_case(session: Session, typed_reference: str) -> Case | None:
     return session.scalar(select(Case).where(Case.reference == reference))
 
 
+def agency_on_case(case_id: Any, agency_id: int) -> ColumnElement[bool]:
+    """The condition that an agency is active on a case, wherever the case is.
+
+    The one rule of who works on a case: SMS commands and the API's scope both use it, so
+    a case referred across regions is seen by exactly the agencies that may act on it.
+    """
+    return exists().where(
+        CaseAgency.case_id == case_id,
+        CaseAgency.agency_id == agency_id,
+        CaseAgency.is_active.is_(True),
+        select(Agency.id).where(Agency.id == agency_id, Agency.is_active.is_(True)).exists(),
+    )
+
+
 def is_on_case(session: Session, case: Case, account: Account) -> bool:
     """Say whether an account is active staff of an agency active on the case."""
     if not account.is_active or account.agency_id is None:
         return False
-    found = session.scalar(
-        select(CaseAgency.id)
-        .join(Agency, Agency.id == CaseAgency.agency_id)
-        .where(
-            CaseAgency.case_id == case.id,
-            CaseAgency.agency_id == account.agency_id,
-            CaseAgency.is_active.is_(True),
-            Agency.is_active.is_(True),
-        )
-    )
-    return found is not None
+    return bool(session.scalar(select(agency_on_case(case.id, account.agency_id))))
 
 
 def acknowledge(session: Session, case: Case, account: Account, now: datetime) -> bool:
@@ -440,18 +466,25 @@ def refer(
     actor_label: str = "system",
     deployment: Deployment = DEFAULT_DEPLOYMENT,
 ) -> None:
-    """Refer a case to another agency: it becomes primary, the old primaries step back."""
+    """Refer a case to another agency: it becomes primary, the old primaries step back.
+
+    Only staff of a primary agency, a coordinator or an admin (or the system) hand the
+    primary role on. A primary that must stay on the case (the police on emergencies and
+    sexual violence) stays as supporting, and the timeline says so.
+    """
     workflow.check(case.status, CaseStatus.DIRUJUK, reason)
     if not to_agency.is_active:
         raise ValueError(f"agency {to_agency.code} is not active")
-    stepping_back = [
-        link
-        for link in case.agencies
-        if link.is_active and link.role == AgencyRole.PRIMARY and link.agency_id != to_agency.id
-    ]
-    from_codes = _codes(session, [link.agency_id for link in stepping_back])
+    primaries = [x for x in case.agencies if x.is_active and x.role == AgencyRole.PRIMARY]
+    _check_referral(case, primaries, to_agency, actor)
+    stepping_back = [link for link in primaries if link.agency_id != to_agency.id]
+    staying = _must_stay(session, case, [link.agency_id for link in stepping_back])
+    from_codes = _codes(session, [x.agency_id for x in stepping_back if x.agency_id not in staying])
     for link in stepping_back:
-        link.is_active = False  # kept, not deleted: the history of who had the case
+        if link.agency_id in staying:
+            link.role = AgencyRole.SUPPORTING
+        else:
+            link.is_active = False  # kept, not deleted: the history of who had the case
     _make_primary(case, to_agency, now)
     current = case.status
     case.status = CaseStatus.DIRUJUK
@@ -461,6 +494,8 @@ def refer(
     case.ack_due_at = ack_due(case.priority, now, deployment.zone)
     case.updated_at = now
     detail: dict[str, Any] = {"from_status": current.value, "from_agencies": from_codes}
+    if staying:
+        detail["kept"] = sorted(staying.values())
     if reason:
         detail["reason"] = reason
     timeline.record(
@@ -468,6 +503,32 @@ def refer(
     )
     session.flush()
     notify.case_routed(session, case, [to_agency], now)
+
+
+def _check_referral(
+    case: Case, primaries: list[CaseAgency], to_agency: Agency, actor: Account | None
+) -> None:
+    """Refuse a referral by staff of an agency not primary on the case, or to its primary."""
+    if [link.agency_id for link in primaries] == [to_agency.id]:
+        raise ReferralRefused("already_primary", f"{to_agency.code} already has the case")
+    if actor is None or actor.role in _REFER_ANY:
+        return
+    if actor.agency_id is None or actor.agency_id not in {x.agency_id for x in primaries}:
+        raise ReferralRefused(
+            "not_primary_agency", "Only the primary agency or a coordinator may refer this case."
+        )
+
+
+def _must_stay(session: Session, case: Case, agency_ids: list[int]) -> dict[int, str]:
+    """Return, by id, the codes of these agencies a referral may not take off the case."""
+    if not agency_ids or not (case.priority == "darurat" or case.category == "kekerasan_seksual"):
+        return {}
+    rows = session.execute(
+        select(Agency.id, Agency.code).where(
+            Agency.id.in_(agency_ids), Agency.kind == AgencyKind.POLICE_PPA
+        )
+    )
+    return {agency_id: code for agency_id, code in rows}
 
 
 def _make_primary(case: Case, agency: Agency, now: datetime) -> None:

@@ -3,19 +3,22 @@
 At the nearest region level (village, then district, regency, province) where any rule
 matches, every matching rule applies; an agency named twice keeps its stronger role. Empty
 category, victim or priority in a rule matches anything. When no level has a rule, the case
-still goes somewhere: to an active UPTD PPA or DP3A of the province.
+still goes somewhere: to an active UPTD PPA or DP3A of the province. A table that would
+leave any case without an agency, or an emergency or sexual violence without the police, is
+refused with its gaps listed (coverage_gaps).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import ColumnElement, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from models import Agency, AgencyKind, AgencyRole, Region, RoutingRule
@@ -265,10 +268,116 @@ def replace_rules(session: Session, rows: list[RuleRow]) -> int:
     return removed
 
 
-def import_rules(session: Session, text: str) -> tuple[int, int]:
-    """Replace the routing table with a file's rules; return (removed, added)."""
+def import_rules(session: Session, text: str, provinces: Iterable[str]) -> tuple[int, int]:
+    """Replace the routing table with a file's rules; return (removed, added).
+
+    A file with any error, or one that leaves a case of the provinces without an agency or
+    without the police (RoutingGaps), changes nothing.
+    """
     rows = parse_rules(session, text)
+    gaps = coverage_gaps(session, rows, provinces)
+    if gaps:
+        raise RoutingGaps(gaps)
     return replace_rules(session, rows), len(rows)
+
+
+# --- coverage -------------------------------------------------------------------------------
+
+
+class RoutingGaps(RoutingFileError):
+    """A routing table that would leave cases without an agency or without the police."""
+
+
+def needs_police(category: str, priority: str) -> bool:
+    """Say whether a case must reach a police unit: emergencies and sexual violence."""
+    return priority == "darurat" or category == "kekerasan_seksual"
+
+
+def coverage_gaps(session: Session, rows: list[RuleRow], provinces: Iterable[str]) -> list[str]:
+    """Return, place by place, the cases these rules would send to no agency or no police.
+
+    Checked for each province, each of its regencies, and each place a rule names: a rule
+    for a district is nearer than its regency's and replaces them there. Rules of inactive
+    agencies count for nothing, as in route(); the last resort of route() does not count,
+    since it takes a service of the province, never the police.
+    """
+    provinces = list(provinces)
+    agencies = {
+        agency.id: agency
+        for agency in session.scalars(select(Agency).where(Agency.is_active.is_(True)))
+    }
+    by_region: dict[str, list[RuleRow]] = {}
+    for row in rows:
+        if row.agency_id in agencies:
+            by_region.setdefault(row.region_code, []).append(row)
+    names = dict(session.execute(select(Region.code, Region.name).where(_under(provinces))).all())
+    places = {code for code in names if code.count(".") <= 1} | set(by_region) & set(names)
+    gaps = []
+    for place in sorted(places):
+        bare, unpoliced = set(), set()
+        for case in itertools.product(CATEGORIES, VICTIMS, PRIORITIES):
+            found = [agencies[r.agency_id] for r in _nearest_rules(by_region, place, *case)]
+            if not found:
+                bare.add(case)
+            elif needs_police(case[0], case[2]) and not any(
+                a.kind == AgencyKind.POLICE_PPA for a in found
+            ):
+                unpoliced.add(case)
+        for what, missing in (("agency", bare), ("police unit", unpoliced)):
+            if missing:
+                gaps.append(f"{place} {names[place]}: no {what} for {', '.join(_spans(missing))}")
+    return gaps
+
+
+def _under(provinces: list[str]) -> ColumnElement[bool]:
+    """The condition that a region is one of these provinces or inside one."""
+    return or_(
+        *(
+            or_(Region.code == p, Region.code.startswith(p + ".", autoescape=True))
+            for p in provinces
+        )
+    )
+
+
+def _nearest_rules(
+    by_region: dict[str, list[RuleRow]], place: str, category: str, victim: str, priority: str
+) -> list[RuleRow]:
+    """The rules route() would apply to such a case in this place: the nearest level's."""
+    for code in ancestors(place):
+        found = [
+            r
+            for r in by_region.get(code, ())
+            if r.category in (None, category)
+            and r.victim in (None, victim)
+            and r.priority in (None, priority)
+        ]
+        if found:
+            return found
+    return []
+
+
+def _spans(missing: set[tuple[str, str, str]]) -> list[str]:
+    """Name a set of (category, victim, priority) briefly, * for every value, as files do."""
+    spans: list[str] = []
+    left = set(missing)
+
+    def take(cases: set[tuple[str, str, str]], label: str) -> None:
+        if cases <= missing and cases & left:
+            spans.append(label)
+            left.difference_update(cases)
+
+    take(set(itertools.product(CATEGORIES, VICTIMS, PRIORITIES)), "*/*/*")
+    for p in PRIORITIES:
+        take({(c, v, p) for c in CATEGORIES for v in VICTIMS}, f"*/*/{p}")
+    for c in CATEGORIES:
+        take({(c, v, p) for v in VICTIMS for p in PRIORITIES}, f"{c}/*/*")
+        for p in PRIORITIES:
+            take({(c, v, p) for v in VICTIMS}, f"{c}/*/{p}")
+        for v in VICTIMS:
+            take({(c, v, p) for p in PRIORITIES}, f"{c}/{v}/*")
+            for p in PRIORITIES:
+                take({(c, v, p)}, f"{c}/{v}/{p}")
+    return spans
 
 
 def default_rules(session: Session) -> list[RuleRow]:

@@ -23,6 +23,7 @@ from channels.base import (
     StatusUpdate,
 )
 from channels.phone import normalize_phone
+from core.bounds import bounded_int
 
 PROVIDER = "twilio"
 WHATSAPP_PREFIX = "whatsapp:"
@@ -30,6 +31,8 @@ WHATSAPP_PREFIX = "whatsapp:"
 # WhatsApp's own limit on a text message; Twilio caps SMS at 1,600 characters. Anything
 # longer did not come from a phone through Twilio.
 MAX_TEXT_CHARS = 4096
+# The width of the stored provider message id; a longer one would fail at the database.
+MAX_SID_CHARS = 64
 # Twilio delivers at most ten attachments with one message.
 MAX_MEDIA = 10
 
@@ -72,6 +75,14 @@ def _required(form: Mapping[str, str], *names: str) -> str:
     return value
 
 
+def _sid(form: Mapping[str, str], *names: str) -> str:
+    """Return a message's SID (Twilio's are 34 characters), refusing what its column cannot hold."""
+    value = _required(form, *names)
+    if len(value) > MAX_SID_CHARS:
+        raise ChannelError("bad_field", f"{names[0]} is longer than {MAX_SID_CHARS} characters")
+    return value
+
+
 def _optional(form: Mapping[str, str], name: str) -> str | None:
     """Return a field that may be absent, as None when absent or blank."""
     return _text(form, name) or None
@@ -82,10 +93,11 @@ def _int_field(form: Mapping[str, str], name: str) -> int | None:
     raw = _text(form, name)
     if not raw:
         return None
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ChannelError("bad_field", f"{name} is not a number") from exc
+    # Bounded to what the database stores: a wider number is no field Twilio sends.
+    value = bounded_int(raw)
+    if value is None:
+        raise ChannelError("bad_field", f"{name} is not a number in range")
+    return value
 
 
 def _media(form: Mapping[str, str]) -> tuple[MediaRef, ...]:
@@ -170,7 +182,7 @@ class TwilioChannel:
 
     def parse_inbound(self, form: Mapping[str, str]) -> InboundMessage:
         """Turn an inbound-message webhook's form fields into an InboundMessage."""
-        message_id = _required(form, "MessageSid", "SmsMessageSid", "SmsSid")
+        message_id = _sid(form, "MessageSid", "SmsMessageSid", "SmsSid")
         raw_from = _required(form, "From")
         sender = normalize_phone(raw_from)
         recipient = _recipient(_required(form, "To"))
@@ -204,7 +216,7 @@ class TwilioChannel:
 
     def parse_status(self, form: Mapping[str, str]) -> StatusUpdate:
         """Turn a status-callback webhook's form fields into a StatusUpdate."""
-        message_id = _required(form, "MessageSid", "SmsSid")
+        message_id = _sid(form, "MessageSid", "SmsSid")
         raw_status = _required(form, "MessageStatus", "SmsStatus").lower()
         status = STATUS_MAP.get(raw_status)
         if status is None:

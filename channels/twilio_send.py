@@ -19,6 +19,7 @@ from urllib3.exceptions import ProtocolError
 
 from channels.base import ChannelError, Outgoing, SendOutcome, SendResult
 from channels.twilio import PROVIDER, WHATSAPP_PREFIX
+from core.bounds import MAX_DB_INT
 
 #: Twilio error codes that mean "this channel cannot reach this person now": the caller
 #: should try the person's other channel, or the next person on the roster.
@@ -232,6 +233,7 @@ def _twilio_code(value: object, status: int) -> int | None:
     """Return Twilio's error code, None when it sent none (the client then repeats the status)."""
     try:
         code = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return None if code == status else code
+    # Stored in an Integer column: a code wider than that is no code Twilio gives.
+    return None if code == status or abs(code) > MAX_DB_INT else code

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.db import db
-from models import RosterSlot, RoutingRule
-from tests.api.conftest import AGENCY_A, AGENCY_B
+from models import RoutingRule
+from tests.api.conftest import AGENCY_A
 
 
 def test_routing_round_trips(call, world):
@@ -14,72 +14,58 @@ def test_routing_round_trips(call, world):
     count = db.session.scalar(select(func.count()).select_from(RoutingRule))
     assert len(rules) == count
     assert {"category", "victim", "priority", "region", "agency", "role"} <= set(rules[0])
-    response = call("coordinator", "put", "/api/v1/routing", json={"rules": rules[1:]})
+    # The provincial DP3A's supporting line: every case still reaches an agency without it.
+    kept = [r for r in rules if (r["agency"], r["region"]) != ("DP3A-72", "72")]
+    assert len(kept) == count - 1
+    response = call("coordinator", "put", "/api/v1/routing", json={"rules": kept})
     assert response.json == {"removed": count, "added": count - 1}
 
 
-def test_a_routing_table_with_errors_changes_nothing(call, world):
+def _gaps(response) -> list[str]:
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["code"] == "routing_gaps"
+    return response.json["error"]["fields"]["rules"]
+
+
+def test_an_empty_routing_table_is_refused_with_every_regency_it_leaves_bare(call, world):
     before = call("coordinator", "get", "/api/v1/routing").json["rules"]
-    rules = [
-        {"region": "72.10", "agency": AGENCY_A, "role": "primary"},
-        {"region": "72.10", "agency": "NOPE-9", "role": "primary"},
-        {"region": "72.99", "agency": AGENCY_A, "role": "supporting"},
-    ]
-    response = call("coordinator", "put", "/api/v1/routing", json={"rules": rules})
-    assert response.status_code == 422
-    assert set(response.json["error"]["fields"]) == {"rules.1", "rules.2"}
+    gaps = _gaps(call("coordinator", "put", "/api/v1/routing", json={"rules": []}))
+    bare = [g for g in gaps if g.endswith("no agency for */*/*")]
+    assert len(bare) == 1 + 13  # the province and its thirteen regencies
+    assert any(g.startswith("72.10 KABUPATEN SIGI:") for g in bare)
     assert call("coordinator", "get", "/api/v1/routing").json["rules"] == before
 
 
-def test_roster_set_and_shown(call, world):
-    staff = world.agencies[AGENCY_A].accounts[0]
-    body = {"weekdays": "mon-fri", "starts": "08:00", "ends": "16:00", "account_id": staff.id}
-    response = call("coordinator", "post", f"/api/v1/rosters/{AGENCY_A}", json=body)
-    assert response.status_code == 200, response.json
-    slots = response.json["slots"]
-    assert [s["weekday"] for s in slots] == ["mon", "tue", "wed", "thu", "fri"]
-    assert slots[0] == {
-        "weekday": "mon",
-        "starts": "08:00",
-        "ends": "16:00",
-        "account_id": staff.id,
-        "role": "primary",
-    }
-    # T0 is a Tuesday, 09:00 WITA.
-    assert response.json["on_call"]["primary"] == staff.id
-    shown = call("admin", "get", f"/api/v1/rosters/{AGENCY_A.lower()}").json
-    assert shown == response.json
+def test_taking_the_police_off_emergencies_is_refused(call, world):
+    rules = call("coordinator", "get", "/api/v1/routing").json["rules"]
+    without = [
+        r for r in rules if not (r["agency"] == "POLRES-SIGI-PPA" and r["priority"] == "darurat")
+    ]
+    gaps = _gaps(call("coordinator", "put", "/api/v1/routing", json={"rules": without}))
+    [sigi] = gaps
+    assert sigi.startswith("72.10 KABUPATEN SIGI: no police unit for kdrt/*/darurat, ")
+    assert "kekerasan_seksual" not in sigi  # the Sigi police still support those
 
 
-def test_roster_refuses_someone_of_another_agency(call, world):
-    outsider = world.agencies[AGENCY_B].accounts[0]
-    before = db.session.scalar(select(func.count()).select_from(RosterSlot))
-    response = call(
-        "coordinator", "post", f"/api/v1/rosters/{AGENCY_A}", json={"account_id": outsider.id}
-    )
-    assert response.status_code == 422
-    assert list(response.json["error"]["fields"]) == ["account_id"]
-    assert db.session.scalar(select(func.count()).select_from(RosterSlot)) == before
+def test_taking_the_police_off_sexual_violence_is_refused(call, world):
+    rules = call("coordinator", "get", "/api/v1/routing").json["rules"]
+    without = [
+        r
+        for r in rules
+        if not (r["agency"] == "POLDA-PPA-72" and r["category"] == "kekerasan_seksual")
+    ]
+    gaps = _gaps(call("coordinator", "put", "/api/v1/routing", json={"rules": without}))
+    # The province and every regency without rules of its own lose the police on sexual
+    # violence that is not an emergency; emergencies still reach the provincial police.
+    lost = "no police unit for kekerasan_seksual/*/tinggi, kekerasan_seksual/*/biasa"
+    assert "72 SULAWESI TENGAH: " + lost in gaps
+    assert "72.01 KABUPATEN BANGGAI: " + lost in gaps
+    assert len(gaps) == 1 + 11  # Sigi and Palu have their own police on these cases
 
 
-def test_roster_of_an_unknown_agency_is_404(call, world):
-    assert call("coordinator", "get", "/api/v1/rosters/NOPE").status_code == 404
-    assert call("coordinator", "get", "/api/v1/rosters/%00").status_code == 404
-
-
-def test_figures_week_by_week(call, world):
-    response = call("coordinator", "get", "/api/v1/figures?from=2026-03-02&to=2026-03-15")
-    assert response.status_code == 200
-    weeks = response.json["weeks"]
-    assert [w["cases"] for w in weeks] == [0, 2]  # T0 is Tuesday 10 March
-    assert weeks[1]["by_category"] == {"kdrt": 2}
-    assert {r["code"] for r in weeks[1]["by_regency"]} == {"72.10", "72.71"}
-    assert weeks[0]["start"].startswith("2026-03-02T00:00:00+08:00")
-    assert weeks[1]["end"].startswith("2026-03-16T00:00:00+08:00")
-
-
-def test_figures_refuse_a_backwards_or_long_range(call, world):
-    for query in ("from=2026-03-10&to=2026-03-01", "from=2024-01-01&to=2026-01-01"):
-        response = call("coordinator", "get", f"/api/v1/figures?{query}")
-        assert response.status_code == 422
-        assert list(response.json["error"]["fields"]) == ["to"]
+def test_a_narrower_rule_that_drops_the_police_is_refused(call, world):
+    """A district's own rule is nearer than the regency's: it must name the police too."""
+    rules = call("coordinator", "get", "/api/v1/routing").json["rules"]
+    extra = {"category": "kdrt", "region": "72.10.01", "agency": AGENCY_A, "role": "primary"}
+    gaps = _gaps(call("coordinator", "put", "/api/v1/routing", json={"rules": [*rules, extra]}))
+    assert gaps == ["72.10.01 Sigi Biromaru: no police unit for kdrt/*/darurat"]

@@ -150,13 +150,32 @@ def test_coordination_writes(call, world, role):
         assert response.status_code == expected, (path, response.json)
 
 
-def test_staff_do_not_see_their_agencys_case_outside_their_region(call, world):
-    """Agency A (Kabupaten Sigi) referred a Palu case: it is on it, but Palu is not its area."""
+def test_staff_see_and_work_a_case_referred_to_them_from_outside_their_region(call, world):
+    """A Palu case referred to agency A (Kabupaten Sigi): A's staff see it and work on it."""
     case = world.cases["b"]
     refer(db.session, case, world.agencies[AGENCY_A], clock.now(), reason="uji")
     db.session.commit()
-    response = call("staff_a", "get", f"/api/v1/cases/{case.reference}")
-    assert response.status_code == 404
+    ref = case.reference
+    assert call("staff_a", "get", f"/api/v1/cases/{ref}").status_code == 200
+    listed = call("staff_a", "get", "/api/v1/cases").json["items"]
+    assert ref in {c["reference"] for c in listed}
+    response = call("staff_a", "post", f"/api/v1/cases/{ref}/acknowledge")
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "diterima"
+    # Agency B handed the case over: its staff no longer see it.
+    assert call("staff_b", "get", f"/api/v1/cases/{ref}").status_code == 404
+
+
+def test_what_staff_may_see_is_what_their_sms_may_touch(call, world):
+    """The API and SMS commands decide by the same rule: an agency active on the case."""
+    from cases import is_on_case
+
+    refer(db.session, world.cases["b"], world.agencies[AGENCY_A], clock.now(), reason="uji")
+    db.session.commit()
+    for role in ("staff_a", "staff_b"):
+        for case in world.cases.values():
+            seen = call(role, "get", f"/api/v1/cases/{case.reference}").status_code == 200
+            assert seen == is_on_case(db.session, case, world.accounts[role]), (role, case)
 
 
 def test_staff_stop_seeing_a_case_referred_away_from_their_agency(call, world):

@@ -71,13 +71,45 @@ def test_a_bad_file_is_refused_line_by_line(runner, demo, tmp_path):
     assert rule_count() == DEFAULT_COUNT
 
 
+#: The smallest table that leaves no case without an agency or without the police.
+SMALLEST = (
+    "category,victim,priority,region,agency,role\n"
+    "*,*,*,72,UPTD-PPA-72,primary\n"
+    "*,*,darurat,72,POLDA-PPA-72,primary\n"
+    "kekerasan_seksual,*,*,72,POLDA-PPA-72,supporting\n"
+)
+
+
 def test_dry_run_changes_nothing(runner, demo, tmp_path):
-    path = tmp_path / "one.csv"
-    path.write_text(
-        "category,victim,priority,region,agency,role\n*,*,*,72,UPTD-PPA-72,primary\n",
-        encoding="utf-8",
-    )
+    path = tmp_path / "small.csv"
+    path.write_text(SMALLEST, encoding="utf-8")
     result = runner.invoke(args=["routing", "import", "--dry-run", str(path)])
-    assert result.exit_code == 0
-    assert "valid, 1 rules" in result.output
+    assert result.exit_code == 0, result.output
+    assert "valid, 3 rules" in result.output
     assert rule_count() == 0
+
+
+def test_a_file_that_leaves_cases_without_the_police_is_refused_with_its_gaps(
+    runner, demo, tmp_path
+):
+    runner.invoke(args=["routing", "defaults"])
+    path = tmp_path / "no-police.csv"
+    path.write_text(SMALLEST.replace("POLDA-PPA-72", "DP3A-72"), encoding="utf-8")
+    result = runner.invoke(args=["routing", "import", str(path)])
+    assert result.exit_code == 1
+    lost = "no police unit for */*/darurat, kekerasan_seksual/*/*"
+    assert "72 SULAWESI TENGAH: " + lost in result.output
+    assert "72.10 KABUPATEN SIGI: " + lost in result.output
+    assert "routing file refused: 14 problem(s)" in result.output
+    assert "Traceback" not in result.output
+    assert rule_count() == DEFAULT_COUNT
+
+
+def test_an_empty_file_is_refused(runner, demo, tmp_path):
+    runner.invoke(args=["routing", "defaults"])
+    path = tmp_path / "empty.csv"
+    path.write_text("category,victim,priority,region,agency,role\n", encoding="utf-8")
+    result = runner.invoke(args=["routing", "import", "--dry-run", str(path)])
+    assert result.exit_code == 1
+    assert "72.71 KOTA PALU: no agency for */*/*" in result.output
+    assert rule_count() == DEFAULT_COUNT

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from cases import (
     Deployment,
     NotOnCase,
+    ReferralRefused,
     acknowledge,
     add_note,
     file_report,
@@ -219,6 +220,29 @@ def test_acknowledge_by_staff_of_another_agency_is_refused(agencies):
     with pytest.raises(NotOnCase):
         acknowledge(db.session, case, staff_of(agencies["UPTD-PPA-7271"]), clock.now())
     assert case.status == CaseStatus.BARU
+
+
+def test_a_supporting_agency_may_not_refer_and_nothing_changes(agencies):
+    case = file(report_in(category="kekerasan_seksual")).case
+    police = staff_of(agencies["POLRES-SIGI-PPA"])
+    before = {(x.agency_id, x.role, x.is_active) for x in case.agencies}
+    events = len(case.events)
+    with pytest.raises(ReferralRefused) as refused:
+        refer(db.session, case, agencies["UPTD-PPA-72"], clock.now(), police, reason="x")
+    assert refused.value.code == "not_primary_agency"
+    assert {(x.agency_id, x.role, x.is_active) for x in case.agencies} == before
+    assert (case.status, len(case.events)) == (CaseStatus.BARU, events)
+
+
+def test_an_emergency_referred_by_the_police_keeps_the_police_supporting(agencies):
+    case = file(report_in(priority="darurat")).case
+    police = agencies["POLRES-SIGI-PPA"]
+    refer(db.session, case, agencies["UPTD-PPA-72"], clock.now(), staff_of(police))
+    links = {x.agency_id: x for x in case.agencies}
+    assert (links[police.id].role, links[police.id].is_active) == (AgencyRole.SUPPORTING, True)
+    assert links[agencies["DP3A-7210"].id].is_active is False
+    assert details(case.events[-1])["kept"] == ["POLRES-SIGI-PPA"]
+    assert details(case.events[-1])["from_agencies"] == ["DP3A-7210"]
 
 
 def test_referral_keeps_who_had_the_case(agencies, handoffs):

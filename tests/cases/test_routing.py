@@ -142,15 +142,24 @@ def test_export_then_import_gives_the_same_table(agencies):
         "category,victim,priority,region,agency,role,region_name,agency_name"
     )
     assert "kdrt,*,*,72.10,DP3A-7210,primary,KABUPATEN SIGI,DP3A Kabupaten Sigi" in out.getvalue()
-    removed, added = routing.import_rules(db.session, out.getvalue())
+    removed, added = routing.import_rules(db.session, out.getvalue(), ["72"])
     assert removed == added == count
     assert _table() == before
 
 
 def test_a_semicolon_file_from_excel_is_read(agencies):
-    text = "\ufeffcategory;victim;priority;region;agency;role\nkdrt;*;*;72.02;UPTD-PPA-72;primary\n"
+    text = "\ufeffcategory;victim;priority;region;agency;role\n" + "".join(
+        f"{line}\n"
+        for line in (
+            "*;*;*;72;UPTD-PPA-72;primary",
+            "*;*;darurat;72;POLDA-PPA-72;primary",
+            "kekerasan_seksual;*;*;72;POLDA-PPA-72;supporting",
+            "kdrt;*;*;72.02;UPTD-PPA-72;primary",
+            "kdrt;*;darurat;72.02;POLDA-PPA-72;supporting",
+        )
+    )
     before = len(_table())
-    assert routing.import_rules(db.session, text) == (before, 1)
+    assert routing.import_rules(db.session, text, ["72"]) == (before, 5)
     assert routed("kdrt", region=MOENGKO) == {"UPTD-PPA-72": "primary"}
 
 
@@ -164,7 +173,7 @@ def test_a_bad_file_names_every_problem_and_changes_nothing(agencies):
         "kdrt,,,72.10,dp3a-7210,supporting\n"
     )
     with pytest.raises(RoutingFileError) as caught:
-        routing.import_rules(db.session, text)
+        routing.import_rules(db.session, text, ["72"])
     problems = caught.value.problems
     assert problems[0].startswith("line 3: category 'kdtr'")
     assert {p.split(":")[0] for p in problems} == {"line 3", "line 4", "line 5"}
@@ -175,7 +184,7 @@ def test_a_bad_file_names_every_problem_and_changes_nothing(agencies):
 
 def test_a_file_without_the_columns_is_refused(agencies):
     with pytest.raises(RoutingFileError, match="missing column"):
-        routing.import_rules(db.session, "kategori,wilayah\nkdrt,72\n")
+        routing.import_rules(db.session, "kategori,wilayah\nkdrt,72\n", ["72"])
 
 
 def test_defaults_load_once(agencies):
@@ -206,3 +215,13 @@ def _table():
         ).all(),
         key=repr,
     )
+
+
+def test_the_defaults_leave_no_gap(agencies):
+    assert routing.coverage_gaps(db.session, routing.default_rules(db.session), ["72"]) == []
+
+
+def test_an_inactive_agency_counts_for_nothing_in_the_coverage(agencies):
+    agencies["POLRES-SIGI-PPA"].is_active = False
+    gaps = routing.coverage_gaps(db.session, routing.default_rules(db.session), ["72"])
+    assert gaps == ["72.10 KABUPATEN SIGI: no police unit for */*/darurat, kekerasan_seksual/*/*"]
