@@ -122,13 +122,13 @@ def test_backup_during_a_burst_restores_every_committed_report(
         bodies = signed_bodies(base, 500)
         burst = threading.Thread(target=post_all, args=(base, bodies, 4))
         burst.start()
-        deadline = time.monotonic() + 60
-        while len(stored_ids(source_url)) < 100 and time.monotonic() < deadline:
+        deadline = time.monotonic() + 120
+        while len(stored_ids(source_url)) < 25 and time.monotonic() < deadline:
             time.sleep(0.05)  # waiting on the server process, not on time
         committed = stored_ids(source_url)
         out = cli(source, "backup", str(backup))
         burst.join(timeout=120)
-    assert 100 <= len(committed) < 500, "the backup must be taken mid-burst"
+    assert 25 <= len(committed) < 500, "the backup must be taken mid-burst"
     assert "1 spool files" in out
     assert b"+62808" not in backup.read_bytes()
 
