@@ -20,6 +20,7 @@ from channels import InboundMessage
 from core.db import db
 from core.i18n import t
 from intake import dialog as dlg
+from intake import safety
 from intake.keywords import Command, CommandKind, parse_command
 from intake.places import Gazetteer
 from intake.triage import triage
@@ -103,6 +104,8 @@ def _command(
     session: Session, reporter: Reporter, row: InboundRow, cmd: Command, now: datetime
 ) -> str:
     """Answer a command word."""
+    if (answer := safety.handle(session, reporter, row, cmd, now)) is not None:
+        return answer
     lang = reporter.language
     if cmd.kind in _CASE_COMMANDS:
         if cmd.ref is None:
