@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from alerts.rosters import on_call, zone
 from cases import jobs
 from core.db import db
-from alerts.rosters import on_call, zone
 from models import Account, Agency, CaseAgency, Outbox, Purpose
 from tests.casework.conftest import T0, coordinator, outbox_to
 
