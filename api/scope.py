@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from api import tokens
-from cases import find_case, is_on_case
+from cases import find_case, is_on_case, referrals
 from core import clock
 from core.db import db
 from core.errors import ApiError
@@ -66,7 +66,8 @@ def visible(who: Caller) -> ColumnElement[bool]:
             CaseAgency.agency_id == who.agency.id,
             CaseAgency.is_active.is_(True),
         )
-        return and_(on_case, inside(Case.region_code, who.agency.region_code))
+        mine = and_(on_case, inside(Case.region_code, who.agency.region_code))
+        return or_(mine, referrals.open_to(who.agency.id))  # asked for a service on it
     return false()
 
 
@@ -81,6 +82,8 @@ def find(session: Session, who: Caller, reference: str) -> Case:
 def may_read_text(session: Session, who: Caller, case: Case) -> bool:
     """Say whether the caller may read what people wrote: coordinators, staff on the case."""
     if who.role == Role.COORDINATOR:
+        return True
+    if who.role == Role.STAFF and referrals.receives(session, case, who.account):
         return True
     return who.role == Role.STAFF and is_on_case(session, case, who.account)
 

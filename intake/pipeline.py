@@ -14,6 +14,8 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from alerts.rosters import zone
+from cases import relay
 from cases.commands import handle_command
 from cases.operations import Deployment, ReportIn, file_report, relocate
 from channels import InboundMessage
@@ -70,6 +72,8 @@ def handle_message(session: Session, row: InboundRow, msg: InboundMessage, now: 
     open_dialog = _open_dialog(session, reporter, now)
     if open_dialog is not None:
         return _continue(session, open_dialog, row, msg.text, now)
+    if (answer := relay.reporter_reply(session, reporter, row, msg.text, now, zone())) is not None:
+        return answer
     return _start(session, reporter, row, msg.text, now)
 
 
