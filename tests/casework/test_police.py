@@ -75,3 +75,20 @@ def test_a_reminder_sent_then_a_report_recorded_stops_the_escalation(file_case):
 def test_other_categories_have_no_police_deadline(file_case):
     file_case(category="kdrt", victim="perempuan", text="suami pukul istri")
     assert jobs.police_deadlines(T0 + timedelta(hours=72)) == "reminded 0, escalated 0"
+
+
+def test_laporpolisi_by_sms_from_staff_on_the_case_records_it(file_case, poster):
+    from tests.casework.conftest import staff_of
+    from tests.signing import Phone
+
+    case = file_case()
+    agency = db.session.get(Agency, case.agencies[0].agency_id)
+    stranger = Phone(poster, "+6280800000399")
+    stranger.say(f"LAPORPOLISI {case.reference}")
+    db.session.expire_all()
+    assert db.session.get(type(case), case.id).police_reported_at is None
+    reply = Phone(poster, staff_of(agency).phone).say(f"laporpolisi {case.reference}")
+    assert case.reference in reply
+    db.session.expire_all()
+    assert db.session.get(type(case), case.id).police_reported_at == T0
+    assert jobs.police_deadlines(T0 + timedelta(hours=72)) == "reminded 0, escalated 0"
