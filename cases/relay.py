@@ -92,17 +92,28 @@ def reporter_reply(
     text: str,
     now: datetime,
     tz: ZoneInfo,
+    *,
+    is_report: bool,
 ) -> str | None:
-    """Put a reporter's answer to staff on the case's timeline; None if it is no answer."""
-    case = session.scalar(
+    """Put a reporter's message on their open case's timeline; None to treat it as intake.
+
+    It lands there when staff wrote to them lately (an answer), or when it reads as no new
+    report ("kapan petugas datang?"). A new report from them goes through intake, which
+    joins it to the same incident's case or opens another; so does anything urgent.
+    """
+    open_cases = (
         select(Case)
         .join(Report, Report.case_id == Case.id)
-        .join(CaseEvent, CaseEvent.case_id == Case.id)
         .where(Report.reporter_id == reporter.id, Case.status.not_in(CLOSED))
+    )
+    case = session.scalar(
+        open_cases.join(CaseEvent, CaseEvent.case_id == Case.id)
         .where(CaseEvent.kind == "message_to_reporter", CaseEvent.at >= now - REPLY_WINDOW)
         .order_by(CaseEvent.at.desc())
         .limit(1)
     )
+    if case is None and not is_report:
+        case = session.scalar(open_cases.order_by(Case.opened_at.desc()).limit(1))
     if case is None:
         return None
     timeline.record(

@@ -14,8 +14,6 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from alerts.rosters import zone
-from cases import relay
 from cases.commands import handle_command
 from cases.operations import Deployment, ReportIn, file_report, relocate
 from channels import InboundMessage
@@ -72,7 +70,7 @@ def handle_message(session: Session, row: InboundRow, msg: InboundMessage, now: 
     open_dialog = _open_dialog(session, reporter, now)
     if open_dialog is not None:
         return _continue(session, open_dialog, row, msg.text, now)
-    if (answer := relay.reporter_reply(session, reporter, row, msg.text, now, zone())) is not None:
+    if (answer := safety.reply_to_case(session, reporter, row, msg.text, now)) is not None:
         return answer
     return _start(session, reporter, row, msg.text, now)
 

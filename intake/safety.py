@@ -16,9 +16,11 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cases import police, timeline
+from alerts.rosters import zone
+from cases import police, relay, timeline
 from core.i18n import t
 from intake.keywords import Command, CommandKind
+from intake.triage import triage
 from models import (
     Case,
     Dialog,
@@ -52,6 +54,20 @@ def handle(
     if cmd.kind is CommandKind.LAPORPOLISI and cmd.ref is not None:
         return police.sms_command(session, cmd.ref, row.sender_hash, now)
     return None
+
+
+def reply_to_case(
+    session: Session, reporter: Reporter, row: InboundMessage, text: str, now: datetime
+) -> str | None:
+    """A reporter's message to their open case, outside any dialog; None when it is intake."""
+    from intake.gazetteer import current
+
+    result = triage(text, current())
+    if str(result.priority) == "darurat":
+        return None  # someone is in danger now: intake opens or raises the case
+    return relay.reporter_reply(
+        session, reporter, row, text, now, zone(), is_report=result.is_report
+    )
 
 
 def opt_out(session: Session, reporter: Reporter, now: datetime) -> None:

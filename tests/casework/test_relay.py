@@ -125,3 +125,22 @@ def test_a_facilitators_report_has_no_reporter_to_write_to(file_case, client, ag
     )
     assert answer.status_code == 409
     assert db.session.scalar(select(Report.reporter_id)) is None
+
+
+def test_a_question_from_a_reporter_with_an_open_case_lands_on_its_timeline(
+    consenting_case, poster
+):
+    reply = Phone(poster, NUMBER).say("kapan petugas datang?")
+    assert reply == t("reply.relay_received", "id")
+    db.session.expire_all()
+    kinds = [e.kind for e in db.session.get(Case, consenting_case.id).events]
+    assert "reporter_reply" in kinds
+
+
+def test_a_new_emergency_from_the_same_reporter_still_goes_through_intake(consenting_case, poster):
+    reply = Phone(poster, NUMBER).say("tolong suami sy memukul sy sekarang di desa Sidera")
+    assert reply != t("reply.relay_received", "id")
+    db.session.expire_all()
+    kinds = [e.kind for e in db.session.get(Case, consenting_case.id).events]
+    assert "reporter_reply" not in kinds
+    assert len(db.session.scalars(select(Report)).all()) == 2
