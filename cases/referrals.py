@@ -21,6 +21,7 @@ from models import (
     Account,
     Agency,
     Case,
+    FollowUpTask,
     Purpose,
     ReferralService,
     ReferralStatus,
@@ -194,3 +195,20 @@ def shaped(session: Session, referral: ServiceReferral, readable: bool) -> dict[
         "answer_reason": referral.answer_reason if readable else None,
         "outcome": referral.outcome if readable else None,
     }
+
+
+def erase_free_text(session: Session, case: Case) -> int:
+    """Blank what people wrote in a case's referrals and tasks (erasure); return rows changed."""
+    changed = 0
+    for referral in session.scalars(
+        select(ServiceReferral).where(ServiceReferral.case_id == case.id)
+    ):
+        for attr in ("request_note", "answer_reason", "outcome"):
+            if getattr(referral, attr) not in (None, timeline.REDACTED):
+                setattr(referral, attr, timeline.REDACTED)
+                changed += 1
+    for task in session.scalars(select(FollowUpTask).where(FollowUpTask.case_id == case.id)):
+        if task.title != timeline.REDACTED:
+            task.title = timeline.REDACTED
+            changed += 1
+    return changed

@@ -107,6 +107,9 @@ def erase(session: Session, reporter: Reporter, row: InboundMessage, now: dateti
     reporter.phone, reporter.may_contact = ERASED, None
     opt_out(session, reporter, now)
     for case in session.scalars(select(Case).where(Case.id.in_(cases))):
+        for event in case.events:
+            if event.kind == "reporter_reply":  # what they wrote to staff goes too
+                timeline.redact(event)
         timeline.record(session, case, "reporter_erased", now, actor_label="reporter")
     session.flush()
     log.info("reporter id=%s erased: %s messages, %s cases", reporter.id, erased, len(cases))

@@ -149,3 +149,27 @@ def test_the_police_deadline_is_shown_and_the_report_recorded(call, world):
         ]
         is None
     )
+
+
+def test_erasing_a_case_blanks_its_referral_notes_and_task_titles(call, world):
+    from security.erasure import erase_case
+
+    ref = world.cases["a"].reference
+    call(
+        "staff_a",
+        "post",
+        f"/api/v1/cases/{ref}/referrals",
+        json={"agency": AGENCY_B, "service": "rumah_aman", "note": "ibu Wati butuh tempat"},
+    )
+    call(
+        "staff_a",
+        "post",
+        f"/api/v1/cases/{ref}/tasks",
+        json={"title": "kunjungi ibu Wati", "due_at": "2026-03-12T09:00:00+08:00"},
+    )
+    erase_case(db.session, world.cases["a"], world.accounts["admin"], "permintaan", clock.now())
+    db.session.commit()
+    referrals = call("coordinator", "get", f"/api/v1/cases/{ref}/referrals").get_json()["items"]
+    tasks = call("coordinator", "get", f"/api/v1/cases/{ref}/tasks").get_json()["items"]
+    assert "Wati" not in referrals[0]["note"]
+    assert "Wati" not in tasks[0]["title"]
