@@ -196,6 +196,7 @@ def _claim(session: Session, now: datetime, worker: str, limit: int) -> list[_Cl
     for row in rows:
         if row.id in refused:  # the number opted out after this was written
             row.status, row.status_at, row.claimed_by = OutboxStatus.SKIPPED, now, None
+            log.info("outbox %s (%s) skipped: the recipient opted out", row.id, row.purpose)
             continue
         if row.status == OutboxStatus.SENDING:
             row.outcome_unknown = True  # the worker that died may have sent it
