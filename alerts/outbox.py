@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from alerts import optout
 from channels import ChannelError, DeliveryStatus, Outgoing, Provider, SendOutcome, SendResult
 from channels.base import StatusUpdate
 from core import metrics
@@ -192,8 +193,13 @@ def _claim(session: Session, now: datetime, worker: str, limit: int) -> list[_Cl
         query = query.with_for_update(skip_locked=True)
     rows = list(session.scalars(query))
     priorities = _priorities(session, rows)
+    refused = optout.refused(session, rows)
     claims = []
     for row in rows:
+        if row.id in refused:  # the number opted out after this was written
+            row.status, row.status_at, row.claimed_by = OutboxStatus.SKIPPED, now, None
+            log.info("outbox %s (%s) skipped: the recipient opted out", row.id, row.purpose)
+            continue
         if row.status == OutboxStatus.SENDING:
             row.outcome_unknown = True  # the worker that died may have sent it
         row.status, row.claimed_by, row.claimed_at = OutboxStatus.SENDING, worker, now

@@ -29,13 +29,13 @@ class SigapApi(Api):
 
 def init_app(app: Flask) -> None:
     """Register the API's routes, its OpenAPI document and its commands."""
-    from api import cases, cli, coordination, sync
+    from api import cases, casework, cli, coordination, sync
 
     for key, value in SPEC.items():
         app.config.setdefault(key, value)
     app.config.setdefault("API_SPEC_OPTIONS", {"security": [{"bearerAuth": []}]})
     api = SigapApi(app)
     api.spec.components.security_scheme("bearerAuth", BEARER)
-    for blueprint in (sync.bp, cases.bp, coordination.bp):
+    for blueprint in (sync.bp, cases.bp, casework.bp, coordination.bp):
         api.register_blueprint(blueprint)
     cli.init_app(app)

@@ -32,6 +32,7 @@ from cases import (
     record_read,
     refer,
 )
+from cases.closure import ClosureReasonRequired, check_closure, record_closure
 from core import clock
 from core.db import db
 from core.errors import ApiError
@@ -91,12 +92,15 @@ def acknowledge_case(reference: str) -> dict[str, Any]:
 def set_status(body: dict[str, Any], reference: str) -> dict[str, Any]:
     """Move a case to another status, with a reason where the workflow wants one."""
     who, case = scope.case_to_work_on(db.session, reference)
+    now, closing = clock.now(), (body["closure_reason"], body["services_given"])
     try:
-        change_status(
-            db.session, case, body["status"], clock.now(), who.account, body["reason"], "staff"
-        )
+        check_closure(body["status"], closing[0])
+        change_status(db.session, case, body["status"], now, who.account, body["reason"], "staff")
+        record_closure(db.session, case, *closing, now, who.account)
     except TransitionNotAllowed as exc:
         raise ApiError(409, "transition_not_allowed", str(exc)) from None
+    except ClosureReasonRequired as exc:
+        raise invalid({"closure_reason": [str(exc)]}) from None
     except (ReasonRequired, ValueError) as exc:
         field = "reason" if isinstance(exc, ReasonRequired) else "status"
         raise invalid({field: [str(exc)]}) from None

@@ -22,6 +22,8 @@ _CASE_FIELDS = (
     "acknowledged_at",
     "closed_at",
     "updated_at",
+    "police_report_due_at",
+    "police_reported_at",
 )
 
 
@@ -47,6 +49,8 @@ def cases_out(session: Session, cases: list[Case]) -> list[dict[str, Any]]:
         {
             **{f: getattr(c, f) for f in _CASE_FIELDS},
             "status": c.status.value,
+            "closure_reason": c.closure_reason.value if c.closure_reason else None,
+            "services_given": list(c.services_given or []),
             "region_name": names.get(c.region_code),
             "agencies": links[c.id],
         }

@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from cases.routing import CATEGORIES, PRIORITIES, VICTIMS
-from models import AgencyRole, CaseStatus, RosterRole
+from models import AgencyRole, CaseStatus, ClosureReason, RosterRole, Service
 
 
 def exactly(pattern: str, error: str) -> validate.Regexp:
@@ -20,6 +20,8 @@ def exactly(pattern: str, error: str) -> validate.Regexp:
 REGION_CODE = exactly(r"[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?", "Not a region code.")
 MAX_BATCH = 100
 STATUSES = tuple(s.value for s in CaseStatus)
+CLOSURE_REASONS = tuple(r.value for r in ClosureReason)
+SERVICES = tuple(s.value for s in Service)
 #: Dates outside these years are typing mistakes, and would overflow time zone arithmetic.
 DAYS = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))
 
@@ -201,6 +203,12 @@ class CaseOut(Schema):
     closed_at = fields.AwareDateTime(allow_none=True)
     updated_at = fields.AwareDateTime(required=True)
     agencies = fields.List(fields.Nested(AgencyOnCaseOut), required=True)
+    police_report_due_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "Sexual violence: UU TPKS art. 41, 3x24 hours."}
+    )
+    police_reported_at = fields.AwareDateTime(allow_none=True)
+    closure_reason = fields.Str(allow_none=True, validate=validate.OneOf(CLOSURE_REASONS))
+    services_given = fields.List(fields.Str(validate=validate.OneOf(SERVICES)))
 
 
 class CaseListOut(Schema):
@@ -242,6 +250,17 @@ class CaseDetailOut(CaseOut):
 class StatusIn(Schema):
     status = Text(required=True, validate=validate.OneOf(STATUSES))
     reason = Text(load_default=None, validate=validate.Length(max=1000))
+    closure_reason = Text(
+        load_default=None,
+        validate=validate.OneOf(CLOSURE_REASONS),
+        metadata={"description": "Required to close (selesai)."},
+    )
+    services_given = fields.List(
+        Text(validate=validate.OneOf(SERVICES)),
+        load_default=None,
+        validate=validate.Length(max=len(SERVICES)),
+        metadata={"description": "SIMFONI-PPA services given, recorded on closing."},
+    )
 
 
 class NoteIn(Schema):

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from api import tokens
-from cases import agency_on_case, find_case, is_on_case
+from cases import agency_on_case, find_case, is_on_case, referrals
 from core import clock
 from core.db import db
 from core.errors import ApiError
@@ -64,7 +64,8 @@ def visible(who: Caller) -> ColumnElement[bool]:
     if who.role == Role.STAFF and who.agency is not None and who.agency.is_active:
         # The agencies on the case decide, not its region: a referral may bring a case
         # from another regency, and its new agency must see what its staff's SMS can touch.
-        return agency_on_case(Case.id, who.agency.id)
+        # An agency asked for a service on a case reads it while that request is open.
+        return or_(agency_on_case(Case.id, who.agency.id), referrals.open_to(who.agency.id))
     return false()
 
 
@@ -79,6 +80,8 @@ def find(session: Session, who: Caller, reference: str) -> Case:
 def may_read_text(session: Session, who: Caller, case: Case) -> bool:
     """Say whether the caller may read what people wrote: coordinators, staff on the case."""
     if who.role == Role.COORDINATOR:
+        return True
+    if who.role == Role.STAFF and referrals.receives(session, case, who.account):
         return True
     return who.role == Role.STAFF and is_on_case(session, case, who.account)
 

@@ -72,5 +72,8 @@ def defaults_command(replace: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the routing commands."""
+    """Register the routing commands and the case-work jobs."""
     app.cli.add_command(routing_cli)
+    from cases import jobs
+
+    jobs.register_jobs(app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar")

@@ -29,6 +29,10 @@ class CommandKind(enum.StrEnum):
     STATUS = "status"
     TERIMA = "terima"
     SELESAI = "selesai"
+    BERHENTI = "berhenti"
+    MULAI = "mulai"
+    HAPUS = "hapus"
+    LAPORPOLISI = "laporpolisi"
 
 
 @dataclass(frozen=True, slots=True)

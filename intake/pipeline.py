@@ -20,6 +20,7 @@ from channels import InboundMessage
 from core.db import db
 from core.i18n import t
 from intake import dialog as dlg
+from intake import safety
 from intake.keywords import Command, CommandKind, parse_command
 from intake.places import Gazetteer
 from intake.triage import triage
@@ -69,6 +70,8 @@ def handle_message(session: Session, row: InboundRow, msg: InboundMessage, now: 
     open_dialog = _open_dialog(session, reporter, now)
     if open_dialog is not None:
         return _continue(session, open_dialog, row, msg.text, now)
+    if (answer := safety.reply_to_case(session, reporter, row, msg.text, now)) is not None:
+        return answer
     return _start(session, reporter, row, msg.text, now)
 
 
@@ -103,6 +106,8 @@ def _command(
     session: Session, reporter: Reporter, row: InboundRow, cmd: Command, now: datetime
 ) -> str:
     """Answer a command word."""
+    if (answer := safety.handle(session, reporter, row, cmd, now)) is not None:
+        return answer
     lang = reporter.language
     if cmd.kind in _CASE_COMMANDS:
         if cmd.ref is None:

@@ -13,6 +13,14 @@ from models.case import (
     RoutingRule,
     Service,
 )
+from models.casework import (
+    ClusterAlert,
+    DeadlineNotice,
+    FollowUpTask,
+    ReferralService,
+    ReferralStatus,
+    ServiceReferral,
+)
 from models.dialog import Dialog, DialogStatus
 from models.message import InboundMessage, InboundStatus
 from models.outbox import Outbox, OutboxStatus, Purpose
@@ -35,8 +43,11 @@ __all__ = [
     "CaseEvent",
     "CaseStatus",
     "ClosureReason",
+    "ClusterAlert",
+    "DeadlineNotice",
     "Dialog",
     "DialogStatus",
+    "FollowUpTask",
     "InboundMessage",
     "InboundStatus",
     "JobRun",
@@ -44,6 +55,8 @@ __all__ = [
     "Outbox",
     "OutboxStatus",
     "Purpose",
+    "ReferralService",
+    "ReferralStatus",
     "Region",
     "RegionLevel",
     "Report",
@@ -54,4 +67,5 @@ __all__ = [
     "RosterSlot",
     "RoutingRule",
     "Service",
+    "ServiceReferral",
 ]

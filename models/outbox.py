@@ -22,6 +22,7 @@ class OutboxStatus(enum.StrEnum):
     UNDELIVERED = "undelivered"
     DEAD = "dead"  # every attempt failed; an admin has been told
     CANCELLED = "cancelled"  # no longer needed (e.g. acknowledged before a reminder left)
+    SKIPPED = "skipped"  # refused when its turn came: the recipient had opted out
 
 
 class Purpose(enum.StrEnum):
@@ -33,6 +34,10 @@ class Purpose(enum.StrEnum):
     DIGEST = "digest"
     SUMMARY = "summary"
     ADMIN = "admin"
+    #: Case work beyond the acknowledgement chain: deadlines, tasks, referrals, clusters.
+    NOTICE = "notice"
+    #: A message from staff to a reporter, relayed without showing the number.
+    RELAY = "relay"
 
 
 class Outbox(Base):

@@ -24,4 +24,6 @@ class Reporter(Base):
     may_contact: Mapped[bool | None]
     #: The provider told us they opted out (Twilio 21610): send them nothing.
     is_opted_out: Mapped[bool] = mapped_column(default=False)
+    #: When they sent STOP or HAPUS: only the answer to that message may still go to them.
+    opted_out_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from cases import timeline
+from cases import referrals, timeline
 from models import (
     Account,
     Case,
@@ -83,6 +83,7 @@ def erase_case(session: Session, case: Case, actor: Account, reason: str, now: d
     done.dialogs = _erase_dialogs(session, case, message_ids, {r.id for r in reporters})
     done.outbox = _erase_outbox(session, {r.id for r in reporters}, hashes)
     done.events = sum(timeline.redact(e) for e in case.events if e.kind != "erased")
+    done.events += referrals.erase_free_text(session, case)  # referral notes, task titles
     session.flush()
     timeline.record(session, case, "erased", now, actor, reason=reason.strip(), **asdict(done))
     session.flush()
