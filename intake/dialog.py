@@ -71,6 +71,8 @@ class DialogState:
     retries: int = 0
     may_contact: bool | None = None
     case_id: int | None = None
+    #: What the reporter is told their report is: the case's reference, or their own.
+    reference: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

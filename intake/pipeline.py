@@ -180,12 +180,11 @@ def _proceed(
         opened_now = _file(session, reporter, row, state, dialog, now)
     question = dlg.next_question(state)
     if question is None:
-        case = (
-            opened_now or _case(session, state) or _file(session, reporter, row, state, dialog, now)
-        )
+        if opened_now is None and _case(session, state) is None:
+            _file(session, reporter, row, state, dialog, now)
         if dialog is not None:
             dialog.status, dialog.state, dialog.updated_at = DialogStatus.DONE, state.to_json(), now
-        return _opened_reply(case, state, reporter.language)
+        return _opened_reply(state, reporter.language)
     if dialog is None:
         dialog = Dialog(
             reporter_id=reporter.id, inbound_message_id=row.id, created_at=now, state=""
@@ -194,7 +193,7 @@ def _proceed(
     dialog.state, dialog.updated_at, dialog.expires_at = state.to_json(), now, now + DIALOG_TTL
     if opened_now is None:
         return _question_text(state, reporter.language)
-    opened = t("reply.opened_brief", reporter.language, ref=opened_now.reference)
+    opened = t("reply.opened_brief", reporter.language, ref=state.reference)
     room = MAX_REPLY - len(opened) - 1
     return f"{opened} {_question_text(state, reporter.language, room)}"
 
@@ -220,7 +219,7 @@ def _file(
         may_contact=state.may_contact,
     )
     filed = file_report(session, item, now, Deployment.from_config(current_app.config))
-    state.case_id = filed.case.id
+    state.case_id, state.reference = filed.case.id, filed.reference
     return filed.case
 
 
@@ -237,12 +236,15 @@ def file_dialog(
 
 
 def _case(session: Session, state: dlg.DialogState) -> Case | None:
-    return session.get(Case, state.case_id) if state.case_id else None
+    case = session.get(Case, state.case_id) if state.case_id else None
+    if case is not None and state.reference is None:
+        state.reference = case.reference  # a dialog saved before references were kept
+    return case
 
 
-def _opened_reply(case: Case, state: dlg.DialogState, lang: str) -> str:
+def _opened_reply(state: dlg.DialogState, lang: str) -> str:
     key = "reply.opened_urgent" if state.priority == "darurat" else "reply.opened"
-    return t(key, lang, ref=case.reference)
+    return t(key, lang, ref=state.reference)
 
 
 def _question_text(state: dlg.DialogState, lang: str, room: int = MAX_REPLY) -> str:
@@ -332,7 +334,7 @@ def _cancel(session: Session, reporter: Reporter, now: datetime) -> str:
     dialog.status, dialog.updated_at = DialogStatus.CANCELLED, now
     case = _case(session, state)
     if case is not None:
-        return t("reply.cancelled_kept", reporter.language, ref=case.reference)
+        return t("reply.cancelled_kept", reporter.language, ref=state.reference)
     return t("reply.cancelled", reporter.language)
 
 
