@@ -133,6 +133,8 @@ def _lapor(
     state = dlg.plan(result, text, gazetteer())
     if cmd.category is not None:
         state.category = str(cmd.category)
+        if dlg.STORY in state.pending:
+            state.pending.remove(dlg.STORY)  # the form named the harm
     return _proceed(session, reporter, row, state, now)
 
 

@@ -118,6 +118,14 @@ def test_a_shared_village_name_alone_asks_what_happened_then_which_district(phon
     assert (case.region_code, case.category) == (TONDO[2], "kdrt")
 
 
+def test_the_facilitator_form_with_a_category_is_not_asked_what_happened(phone):
+    reply = phone.say("LAPOR KDRT BORA")
+    assert t("q.story", "id") not in reply
+    _answer_the_rest(phone, reply)
+    (case,) = _cases()
+    assert (case.category, case.region_code) == ("kdrt", "72.10.01.2003")
+
+
 def test_a_story_with_a_village_is_not_asked_what_happened(phone):
     reply = phone.say("anak tetangga sy dipukul ayahnya tiap hari di desa Bora")
     assert reply != t("q.story", "id")
