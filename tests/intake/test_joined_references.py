@@ -89,3 +89,14 @@ def _is(account, number: str) -> bool:
     from core.crypto import lookup_hash
 
     return account.phone_hash == lookup_hash(number)
+
+
+def test_a_drawn_reference_already_taken_is_drawn_again(phones, poster, monkeypatch):
+    case, first_ref, second_ref = _file_both(phones)
+    draws = iter([second_ref, first_ref, "K7M4CH"])
+    monkeypatch.setattr(references, "new_reference", lambda: next(draws))
+    third = _ref(Phone(poster, "+6280800000213").say(SECOND))
+    assert third == "K7M4CH"
+    db.session.expire_all()
+    assert len(db.session.get(Case, case.id).reports) == 3
+    assert find_case(db.session, second_ref) == find_case(db.session, third) == case
