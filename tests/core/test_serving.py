@@ -86,15 +86,15 @@ def _wait_until_up(process: subprocess.Popen, port: int, log: Path) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"scripts/run exited at start:\n{log.read_text()[-2000:]}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                pass
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
                 return
         except OSError:
             pass
+        finally:
+            conn.close()
         time.sleep(0.2)  # polling a process that is starting, not waiting for time
     pytest.fail(f"the server did not answer /healthz in {START_SECONDS}s")
 
