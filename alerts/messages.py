@@ -13,26 +13,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from core.gazetteer import region_row
-from core.i18n import t
+from core.i18n import GSM_EXTENDED, GSM_SEGMENT, UCS2_SEGMENT, is_gsm7, t
 from models import Case, RegionLevel
 
 #: Staff get Indonesian whatever their reporters write in.
 STAFF_LANG = "id"
-SMS_SEGMENT = 160
-# GSM 03.38: the basic set costs one unit, the extension table two; anything else turns the
-# whole message into UCS-2, which fits 70 characters a segment.
-_GSM_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM_EXTENDED = set("^{}\\[~]|€\f")
+SMS_SEGMENT = GSM_SEGMENT
 
 
 def sms_units(text: str) -> int:
     """Return the GSM-7 length of a text, or a length over one segment if it needs UCS-2."""
-    if any(c not in _GSM_BASIC and c not in _GSM_EXTENDED for c in text):
-        return len(text) * SMS_SEGMENT // 70
-    return sum(2 if c in _GSM_EXTENDED else 1 for c in text)
+    if not is_gsm7(text):
+        return len(text) * SMS_SEGMENT // UCS2_SEGMENT
+    return sum(2 if c in GSM_EXTENDED else 1 for c in text)
 
 
 def local_time(at: datetime, tz: ZoneInfo) -> str:

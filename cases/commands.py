@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases import workflow
-from cases.operations import acknowledge, change_status, find_case, is_on_case
+from cases import references, workflow
+from cases.operations import acknowledge, change_status, find_case, is_on_case, reporters_case
 from core.i18n import t
-from models import Account, Case, CaseStatus, Report, Reporter
+from models import Account, Case, CaseStatus, Reporter
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +41,14 @@ def handle_command(
 
 
 def _status(session: Session, reference: str, sender_hash: str, lang: str | None) -> str:
-    """Tell the reporter who filed a case its status; tell anyone else nothing."""
+    """Tell a reporter the status of a case by the reference they were given; others nothing."""
     reporter = session.scalar(select(Reporter).where(Reporter.phone_hash == sender_hash))
     lang = lang or (reporter.language if reporter else None)
-    case = find_case(session, reference)
-    if case is None or reporter is None or not _filed_by(session, case, reporter):
+    case = reporters_case(session, reference, reporter.id) if reporter is not None else None
+    if case is None:
         return t("case.status.unknown", lang)
-    return t(f"case.status.{case.status.value}", lang, ref=case.reference)
-
-
-def _filed_by(session: Session, case: Case, reporter: Reporter) -> bool:
-    found = session.scalar(
-        select(Report.id).where(Report.case_id == case.id, Report.reporter_id == reporter.id)
-    )
-    return found is not None
+    # Named by the reference they sent: a joined report's reporter never sees the case's own.
+    return t(f"case.status.{case.status.value}", lang, ref=references.normalise(reference))
 
 
 def _staff_command(

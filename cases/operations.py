@@ -65,12 +65,17 @@ class ReportIn:
 
 @dataclass(frozen=True)
 class FiledReport:
-    """What filing did: the report, its case, whether it joined one, whether it is new."""
+    """What filing did: the report, its case, whether it joined one, whether it is new.
+
+    `reference` is what to tell whoever filed it: the case's own for the one who opened
+    it, else the report's own (see `Report.reference`).
+    """
 
     report: Report
     case: Case
     joined: bool
     is_new: bool
+    reference: str
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,11 @@ def file_report(
     earlier = _already_filed(session, item)
     if earlier is not None and earlier.case is not None:
         return FiledReport(
-            earlier, earlier.case, joined=_was_joined(session, earlier), is_new=False
+            earlier,
+            earlier.case,
+            joined=_was_joined(session, earlier),
+            is_new=False,
+            reference=told_reference(session, earlier),
         )
     region = _case_region(session, item, deployment)
     case = _incident_case(session, item, region, now)
@@ -126,9 +135,9 @@ def file_report(
         case = _open_case(session, report, region, now, deployment)
         _opened(session, case, report, now)
         _route_case(session, case, now)
-        return FiledReport(report, case, joined=False, is_new=True)
-    _join(session, case, report, now, deployment)
-    return FiledReport(report, case, joined=True, is_new=True)
+        return FiledReport(report, case, joined=False, is_new=True, reference=case.reference)
+    reference = _join(session, case, report, now, deployment)
+    return FiledReport(report, case, joined=True, is_new=True, reference=reference)
 
 
 def _check_vocabulary(category: str, victim: str, priority: str) -> None:
@@ -269,6 +278,8 @@ def _insert_with_reference(session: Session, case: Case) -> None:
     session.flush()
 
     def taken(reference: str) -> bool:
+        if _is_report_reference(session, reference):
+            return True
         case.reference = reference
         try:
             with session.begin_nested():
@@ -318,14 +329,103 @@ def _route_case(session: Session, case: Case, now: datetime) -> list[Agency]:
 
 def _join(
     session: Session, case: Case, report: Report, now: datetime, deployment: Deployment
-) -> None:
-    """Join a report to its incident's case; a more urgent report makes the case more urgent."""
+) -> str:
+    """Join a report to its incident's case; return the reference to tell its reporter.
+
+    A more urgent report makes the case more urgent.
+    """
     report.case = case
     session.flush()
+    known = _reporters_reference(session, case, report)
+    if known is None and report.reporter_id is not None:
+        _give_own_reference(session, report)
     actor, label = _reporting_actor(session, report)
-    timeline.record(session, case, "report_joined", now, actor, label, report_id=report.id)
+    detail = {"reference": report.reference} if report.reference else {}
+    timeline.record(
+        session, case, "report_joined", now, actor, label, report_id=report.id, **detail
+    )
     if _URGENCY[report.priority] < _URGENCY[case.priority]:
         _raise_priority(session, case, report.priority, now, deployment)
+    return known or report.reference or case.reference
+
+
+# --- references told to reporters -----------------------------------------------------------
+
+
+def told_reference(session: Session, report: Report) -> str:
+    """The reference whoever filed a report was given for it."""
+    if report.reference:
+        return report.reference
+    case = report.case
+    if case is None:
+        raise ValueError("the report is in no case")
+    return _reporters_reference(session, case, report) or case.reference
+
+
+def _reporters_reference(session: Session, case: Case, report: Report) -> str | None:
+    """The reference a report's filer already has for its case, or None if they have none.
+
+    The same reporter (or facilitator) filing again about a case knows it by what they were
+    told the first time: their earlier report's own reference, else the case's.
+    """
+    if report.reporter_id is not None:
+        same = Report.reporter_id == report.reporter_id
+    elif report.facilitator_id is not None:
+        same = Report.facilitator_id == report.facilitator_id
+    else:
+        return None
+    earlier = session.execute(
+        select(Report.id, Report.reference)
+        .where(Report.case_id == case.id, same, Report.id != report.id)
+        .order_by(Report.reference.is_(None), Report.id)
+        .limit(1)
+    ).first()
+    if earlier is None:
+        return None
+    return earlier.reference or case.reference
+
+
+def _is_report_reference(session: Session, reference: str) -> bool:
+    return session.scalar(select(Report.id).where(Report.reference == reference)) is not None
+
+
+def _give_own_reference(session: Session, report: Report) -> None:
+    """Draw a reference for a report that no case or report has, and store it with it."""
+
+    def taken(reference: str) -> bool:
+        if session.scalar(select(Case.id).where(Case.reference == reference)) is not None:
+            return True
+        try:
+            with session.begin_nested():
+                report.reference = reference
+                session.flush()
+        except IntegrityError:
+            if not _is_report_reference(session, reference):
+                raise  # some other constraint: not ours to retry
+            return True
+        return False
+
+    references.unique_reference(taken)
+
+
+def reporters_case(session: Session, typed_reference: str, reporter_id: int) -> Case | None:
+    """The case a reporter may hear about by a reference: only one they were given."""
+    reference = references.normalise(typed_reference)
+    if not references.is_well_formed(reference):
+        return None
+    own = session.scalar(select(Report).where(Report.reference == reference))
+    if own is not None:
+        return own.case if own.reporter_id == reporter_id else None
+    case = session.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        return None
+    theirs = session.scalars(
+        select(Report).where(Report.case_id == case.id, Report.reporter_id == reporter_id)
+    ).all()
+    # Given the case's reference only if they filed into it and never got one of their own.
+    if theirs and all(r.reference is None for r in theirs):
+        return case
+    return None
 
 
 def _raise_priority(
@@ -370,11 +470,15 @@ def _active_agencies(session: Session, case: Case) -> list[Agency]:
 
 
 def find_case(session: Session, typed_reference: str) -> Case | None:
-    """Find a case by a reference as someone typed it."""
+    """Find a case by a reference as someone typed it: its own, or a joined report's."""
     reference = references.normalise(typed_reference)
     if not references.is_well_formed(reference):
         return None
-    return session.scalar(select(Case).where(Case.reference == reference))
+    case = session.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        report = session.scalar(select(Report).where(Report.reference == reference))
+        case = report.case if report is not None else None
+    return case
 
 
 def agency_on_case(case_id: Any, agency_id: int) -> ColumnElement[bool]:

@@ -14,16 +14,19 @@ from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from core.config import ROOT, ConfigError
 from core.db import db
 from core.demo import seed_demo
 from core.gazetteer import count_by_level, load_regions, read_rows
+from models import Agency
 
 db_cli = AppGroup("db", help="The database schema.")
 regions_cli = AppGroup("regions", help="The Kemendagri gazetteer.")
 seed_cli = AppGroup("seed", help="Demo data.")
+agencies_cli = AppGroup("agencies", help="The agencies cases are routed to.")
 
 
 def one_line_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -105,6 +108,15 @@ def seed_demo_command() -> None:
     )
 
 
+@agencies_cli.command("list")
+@one_line_errors
+def agencies_list() -> None:
+    """List agencies, one a line: code, name, region (the codes `--agency` takes)."""
+    for agency in db.session.scalars(select(Agency).order_by(Agency.code)):
+        state = "" if agency.is_active else "\t(inactive)"
+        click.echo(f"{agency.code}\t{agency.name}\t{agency.region_code}{state}")
+
+
 @click.command("about")
 @click.option("--bind", default="127.0.0.1:5000", help="Where the web server listens.")
 @click.option("--wait", default=60, help="Seconds to wait for the server to answer.")
@@ -121,26 +133,39 @@ def about_command(bind: str, wait: int) -> None:
             time.sleep(0.5)
     else:
         raise click.ClickException(f"the server at {base} did not answer /healthz in {wait}s")
-    public = current_app.config.get("PUBLIC_BASE_URL") or "https://<your public address>"
-    provider = (
-        "Twilio" if current_app.config.get("TWILIO_ACCOUNT_SID") else "console (printed here)"
+    click.echo(_banner(base, bind))
+
+
+def _banner(base: str, bind: str) -> str:
+    """Where SIGAP serves, where to point Twilio, and what real Twilio requests need."""
+    config = current_app.config
+    public = config.get("PUBLIC_BASE_URL") or "https://<your public address>"
+    provider = "Twilio" if config.get("TWILIO_ACCOUNT_SID") else "console (printed here)"
+    token = (
+        "set: real Twilio requests are checked against it"
+        if config.get("TWILIO_AUTH_TOKEN")
+        else "unset: only `simulate` is accepted; real Twilio requests need it (403 until set)"
     )
-    click.echo(
-        f"""
+    simulate = ".venv/bin/flask --app wsgi simulate sms"
+    if bind != "127.0.0.1:5000":
+        simulate += f" --url {base}"
+    return f"""
 SIGAP is running at {base}  (health: {base}/healthz)
 Point Twilio at (Messaging webhooks, HTTP POST):
   SMS       {public}/webhooks/twilio/sms
   WhatsApp  {public}/webhooks/twilio/whatsapp
   Status    {public}/webhooks/twilio/status
+TWILIO_AUTH_TOKEN: {token}.
+Behind a tunnel or proxy (ngrok, cloudflared, nginx), set PUBLIC_BASE_URL to the https
+address Twilio calls: signatures are checked against that URL, not {base}.
 Outbound messages go to: {provider}
-Send a test message:  .venv/bin/flask --app wsgi simulate sms "tolong ada kdrt di desa Sidera"
+Send a test message:  {simulate} "tolong ada kdrt di desa Sidera"
 Stop with Ctrl-C.
 """
-    )
 
 
 def init_app(app: Flask) -> None:
     """Register the core commands."""
-    for group in (db_cli, regions_cli, seed_cli):
+    for group in (db_cli, regions_cli, seed_cli, agencies_cli):
         app.cli.add_command(group)
     app.cli.add_command(about_command)

@@ -14,6 +14,14 @@ from babel.messages.pofile import read_po
 
 DEFAULT = "id"
 LANGUAGES = ("id", "en")
+#: One SMS segment: 160 GSM-7 characters, or 70 UTF-16 units once any character needs UCS-2.
+GSM_SEGMENT, UCS2_SEGMENT = 160, 70
+#: GSM 03.38: the basic set costs one unit, the extension table two.
+GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENDED = frozenset("^{}\\[~]|€\f")
 _DIR = Path(__file__).resolve().parent / "translations"
 
 
@@ -33,3 +41,15 @@ def t(key: str, lang: str | None = None, **params: object) -> str:
     lang = lang if lang in LANGUAGES else DEFAULT
     text = catalogue(lang).get(key) or catalogue(DEFAULT).get(key) or key
     return text.format(**params) if params else text
+
+
+def is_gsm7(text: str) -> bool:
+    """Say whether a text can go as GSM-7 (else the whole message goes as UCS-2)."""
+    return all(c in GSM_BASIC or c in GSM_EXTENDED for c in text)
+
+
+def fits_one_sms(text: str) -> bool:
+    """Say whether a text fits one SMS segment under the GSM-7 or UCS-2 rules."""
+    if is_gsm7(text):
+        return sum(2 if c in GSM_EXTENDED else 1 for c in text) <= GSM_SEGMENT
+    return len(text.encode("utf-16-le")) // 2 <= UCS2_SEGMENT

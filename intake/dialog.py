@@ -6,6 +6,7 @@ answerable with one word or a number, asked only for what triage could not find.
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -14,11 +15,14 @@ from intake.places import Gazetteer, Place
 from intake.triage import Triage
 from intake.vocab import PlaceLevel
 
-PLACE, DANGER, CONTACT = "place", "danger", "contact"
+PLACE, STORY, DANGER, CONTACT = "place", "story", "danger", "contact"
 MAX_QUESTIONS = 3
 #: How many times a question is asked again before the dialog moves on without its answer.
 MAX_RETRIES = 1
 MAX_CHOICES = 6
+#: A message with no more words than this besides place names says where, not what: the
+#: dialog asks what happened before anything is filed.
+STORY_WORDS = 2
 
 _YES = {"1", "ya", "iya", "y", "yes", "yess", "benar", "betul", "ada", "boleh", "bisa", "ok", "oke"}
 _NO = {
@@ -50,7 +54,26 @@ _UNKNOWN = {
     "don't know",
     "dont know",
     "unknown",
-    "3",
+}
+# Words around a place name that tell nothing of what happened.
+_PLACE_MARKERS = {
+    "desa",
+    "ds",
+    "kel",
+    "kelurahan",
+    "kec",
+    "kecamatan",
+    "kab",
+    "kabupaten",
+    "kota",
+    "dusun",
+    "dsn",
+    "kampung",
+    "di",
+    "dari",
+    "village",
+    "in",
+    "at",
 }
 _WORD = re.compile(r"[0-9a-z']+")
 
@@ -71,6 +94,8 @@ class DialogState:
     retries: int = 0
     may_contact: bool | None = None
     case_id: int | None = None
+    #: What the reporter is told their report is: the case's reference, or their own.
+    reference: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -80,7 +105,16 @@ class DialogState:
         return cls(**json.loads(data))
 
 
-def plan(triage: Triage, text: str) -> DialogState:
+class Answer(enum.Enum):
+    """What a reply to the question asked did."""
+
+    SETTLED = "settled"  # answered (for a place: a place, a choice, or "don't know")
+    NARROWED = "narrowed"  # a name several villages share: ask which, by number
+    NOT_OFFERED = "not_offered"  # a number that is not on the list: ask again
+    UNCLEAR = "unclear"  # no answer in it
+
+
+def plan(triage: Triage, text: str, gazetteer: Gazetteer | None = None) -> DialogState:
     """Start a state from triage, with the questions it leaves open (possibly none)."""
     place = triage.location
     state = DialogState(
@@ -94,6 +128,9 @@ def plan(triage: Triage, text: str) -> DialogState:
     )
     if place is None:
         state.pending.append(PLACE)
+    if says_only_where(triage, text, gazetteer):
+        # "Bora": what happened comes first; an emergency in the answer opens the case.
+        state.pending.insert(0, STORY)
     if not triage.danger_known and str(triage.priority) != "darurat":
         state.pending.append(DANGER)
     if state.pending:
@@ -101,6 +138,27 @@ def plan(triage: Triage, text: str) -> DialogState:
         state.pending.append(CONTACT)
     state.pending = state.pending[:MAX_QUESTIONS]
     return state
+
+
+def says_only_where(triage: Triage, text: str, gazetteer: Gazetteer | None) -> bool:
+    """Say whether a message names a place and hardly anything of what happened."""
+    if str(triage.category) != "lainnya" or str(triage.priority) == "darurat":
+        return False
+    places = [triage.location] if triage.location else []
+    if gazetteer is not None:
+        places += [gazetteer.get(code) for code in triage.location_candidates]
+    named = {
+        word
+        for place in places
+        if place is not None
+        for name in (place.name, place.district, place.regency)
+        if name
+        for word in _words(name)
+    }
+    if not named:
+        return False
+    rest = [w for w in _words(text) if w not in named and w not in _PLACE_MARKERS]
+    return len(rest) <= STORY_WORDS
 
 
 def next_question(state: DialogState) -> str | None:
@@ -126,31 +184,56 @@ def yes_no(text: str) -> bool | None:
     return None
 
 
+def has_words(text: str) -> bool:
+    """Say whether a reply has any word or number in it."""
+    return bool(_words(text))
+
+
 def _is_unknown(text: str) -> bool:
     return " ".join(_words(text)) in _UNKNOWN
 
 
-def answer_place(state: DialogState, text: str, gazetteer: Gazetteer | None) -> bool:
-    """Take a place answer: a choice's number, or a place name; return whether it answered."""
-    if _is_unknown(text):
-        state.candidates = []
-        return True
+def answer_place(state: DialogState, text: str, gazetteer: Gazetteer | None) -> Answer:
+    """Take a place answer: a choice's number or district, a place name, or "don't know"."""
     words = _words(text)
+    # The number comes first: "3" picks the third district, never "don't know".
     if state.candidates and len(words) == 1 and words[0].isdigit():
         index = int(words[0]) - 1
         if 0 <= index < min(len(state.candidates), MAX_CHOICES):
             state.region_code, state.candidates = state.candidates[index], []
-            return True
-        return False
+            return Answer.SETTLED
+        return Answer.NOT_OFFERED
+    if _is_unknown(text):
+        state.candidates = []
+        return Answer.SETTLED
     if gazetteer is None:
-        return False
+        return Answer.UNCLEAR
+    picked = _picked_by_name(state, words, gazetteer)
+    if picked is not None:
+        state.region_code, state.candidates = picked, []
+        return Answer.SETTLED
     match = gazetteer.resolve(_with_marker(text))
     if match.place is not None:
         state.region_code, state.candidates = match.place.code, []
-        return True
+        return Answer.SETTLED
     if match.candidates:
         state.candidates = [p.code for p in match.candidates]
-    return False
+        return Answer.NARROWED
+    return Answer.UNCLEAR
+
+
+def _picked_by_name(state: DialogState, words: list[str], gazetteer: Gazetteer) -> str | None:
+    """The one choice whose district (or regency) the reply names, if exactly one is."""
+    typed = [w for w in words if w not in _PLACE_MARKERS]
+    if not state.candidates or not typed:
+        return None
+    found = []
+    for code in state.candidates:
+        place = gazetteer.get(code)
+        names = (place.district, place.regency) if place is not None else ()
+        if any(n and [w for w in _words(n) if w not in _PLACE_MARKERS] == typed for n in names):
+            found.append(code)
+    return found[0] if len(found) == 1 else None
 
 
 def _with_marker(text: str) -> str:
@@ -166,11 +249,20 @@ def choices(state: DialogState, gazetteer: Gazetteer | None) -> list[Place]:
     return [p for p in places if p is not None]
 
 
-def choice_label(place: Place) -> str:
+def choice_label(place: Place, with_regency: bool = True) -> str:
     """A choice shown without the village's own name, so a reply never repeats the report."""
     if place.level is PlaceLevel.VILLAGE and place.district:
-        return f"Kec. {place.district}" + (f" ({_short(place.regency)})" if place.regency else "")
+        label = place.district
+        if with_regency and place.regency:
+            label += f" ({_short(place.regency)})"
+        return label
     return place.name
+
+
+def choice_labels(places: list[Place], with_regency: bool) -> list[str]:
+    """Labels for a list of choices; a district name two choices share keeps its regency."""
+    districts = [p.district for p in places]
+    return [choice_label(p, with_regency or districts.count(p.district) > 1) for p in places]
 
 
 def _short(regency: str) -> str:

@@ -49,7 +49,7 @@ def _expire(dialog: Dialog, now: datetime) -> None:
             purpose="reply",
             to=reporter.phone,
             channel=first.channel,
-            body=t("reply.expired", reporter.language, ref=case.reference),
+            body=t("reply.expired", reporter.language, ref=state.reference or case.reference),
             reporter_id=reporter.id,
             case_id=case.id,
             now=now,

@@ -64,7 +64,16 @@ def _config() -> dict[str, Any]:
         # What cases issue is what a command accepts: one definition, in cases.references.
         "alphabet": frozenset(references.ALPHABET),
         "length": references.LENGTH,
+        "first_word_language": {
+            w: lang for lang, ws in data["first_word_language"].items() for w in ws
+        },
     }
+
+
+def language_hint(text: str) -> str | None:
+    """Return the language a message's first word gives away ("help": "en"), if it does."""
+    match = _WORD.search(text)
+    return _config()["first_word_language"].get(match.group().casefold()) if match else None
 
 
 def parse_command(text: str, gazetteer: Gazetteer | None = None) -> Command | None:

@@ -18,19 +18,19 @@ from cases.commands import handle_command
 from cases.operations import Deployment, ReportIn, file_report, relocate
 from channels import InboundMessage
 from core.db import db
-from core.i18n import t
+from core.i18n import fits_one_sms, t
 from intake import dialog as dlg
 from intake import safety
-from intake.keywords import Command, CommandKind, parse_command
+from intake.keywords import Command, CommandKind, language_hint, parse_command
 from intake.places import Gazetteer
 from intake.triage import triage
 from models import Account, Case, Dialog, DialogStatus, Reporter
 from models import InboundMessage as InboundRow
 
-#: A reply fits two SMS segments.
-MAX_REPLY = 320
 #: An unanswered dialog is closed, and what was said filed as a report, after this long.
 DIALOG_TTL = timedelta(hours=4)
+#: Lower is more urgent.
+_URGENCY = {"darurat": 0, "tinggi": 1, "biasa": 2}
 _CASE_COMMANDS = {
     CommandKind.STATUS: "status",
     CommandKind.TERIMA: "ack",
@@ -64,6 +64,8 @@ def handle_message(session: Session, row: InboundRow, msg: InboundMessage, now: 
     places = gazetteer()
     command = parse_command(msg.text, places)
     if command is not None:
+        # "help" is answered in English, "bantuan" in Indonesian, whatever was said before.
+        reporter.language = language_hint(msg.text) or reporter.language
         return _command(session, reporter, row, command, now)
     if _is_staff(session, row.sender_hash):
         return t("reply.staff_help", "id")
@@ -133,9 +135,11 @@ def _lapor(
         return t("reply.lapor_prompt", reporter.language)
     # The facilitator form names the village first; a marker lets triage read it as one.
     result = triage(f"desa {cmd.place}. {cmd.rest}" if cmd.place else cmd.rest, gazetteer())
-    state = dlg.plan(result, text)
+    state = dlg.plan(result, text, gazetteer())
     if cmd.category is not None:
         state.category = str(cmd.category)
+        if dlg.STORY in state.pending:
+            state.pending.remove(dlg.STORY)  # the form named the harm
     return _proceed(session, reporter, row, state, now)
 
 
@@ -145,7 +149,7 @@ def _emergency(
     """DARURAT: someone is in danger now; open the case before asking anything."""
     result = triage(rest, gazetteer()) if rest else None
     state = (
-        dlg.plan(result, rest)
+        dlg.plan(result, rest, gazetteer())
         if result
         else dlg.DialogState(
             text="",
@@ -167,8 +171,10 @@ def _start(session: Session, reporter: Reporter, row: InboundRow, text: str, now
     result = triage(text, gazetteer())
     reporter.language = result.language
     if not result.is_report:
+        # A greeting or a thank-you says too little for triage to tell its language.
+        reporter.language = language_hint(text) or result.language
         return t("reply.info", reporter.language)
-    return _proceed(session, reporter, row, dlg.plan(result, text), now)
+    return _proceed(session, reporter, row, dlg.plan(result, text, gazetteer()), now)
 
 
 def _proceed(
@@ -185,12 +191,11 @@ def _proceed(
         opened_now = _file(session, reporter, row, state, dialog, now)
     question = dlg.next_question(state)
     if question is None:
-        case = (
-            opened_now or _case(session, state) or _file(session, reporter, row, state, dialog, now)
-        )
+        if opened_now is None and _case(session, state) is None:
+            _file(session, reporter, row, state, dialog, now)
         if dialog is not None:
             dialog.status, dialog.state, dialog.updated_at = DialogStatus.DONE, state.to_json(), now
-        return _opened_reply(case, state, reporter.language)
+        return _opened_reply(state, reporter.language)
     if dialog is None:
         dialog = Dialog(
             reporter_id=reporter.id, inbound_message_id=row.id, created_at=now, state=""
@@ -199,9 +204,8 @@ def _proceed(
     dialog.state, dialog.updated_at, dialog.expires_at = state.to_json(), now, now + DIALOG_TTL
     if opened_now is None:
         return _question_text(state, reporter.language)
-    opened = t("reply.opened_brief", reporter.language, ref=opened_now.reference)
-    room = MAX_REPLY - len(opened) - 1
-    return f"{opened} {_question_text(state, reporter.language, room)}"
+    opened = t("reply.opened_brief", reporter.language, ref=state.reference)
+    return _question_text(state, reporter.language, before=opened)
 
 
 def _file(
@@ -225,7 +229,7 @@ def _file(
         may_contact=state.may_contact,
     )
     filed = file_report(session, item, now, Deployment.from_config(current_app.config))
-    state.case_id = filed.case.id
+    state.case_id, state.reference = filed.case.id, filed.reference
     return filed.case
 
 
@@ -242,25 +246,36 @@ def file_dialog(
 
 
 def _case(session: Session, state: dlg.DialogState) -> Case | None:
-    return session.get(Case, state.case_id) if state.case_id else None
+    case = session.get(Case, state.case_id) if state.case_id else None
+    if case is not None and state.reference is None:
+        state.reference = case.reference  # a dialog saved before references were kept
+    return case
 
 
-def _opened_reply(case: Case, state: dlg.DialogState, lang: str) -> str:
+def _opened_reply(state: dlg.DialogState, lang: str) -> str:
     key = "reply.opened_urgent" if state.priority == "darurat" else "reply.opened"
-    return t(key, lang, ref=case.reference)
+    return t(key, lang, ref=state.reference)
 
 
-def _question_text(state: dlg.DialogState, lang: str, room: int = MAX_REPLY) -> str:
-    """The question being asked, in the reporter's language, in at most `room` characters."""
-    if state.asked == dlg.PLACE and state.candidates:
-        options = [dlg.choice_label(p) for p in dlg.choices(state, gazetteer())]
-        while True:
-            listed = ", ".join(f"{i} {label}" for i, label in enumerate(options, start=1))
-            text = t("q.place_choice", lang, options=listed)
-            if len(text) <= room or len(options) <= 1:
-                return text
-            options.pop()  # fewer choices: the numbers still point at the first ones
-    return t(f"q.{state.asked}", lang)
+def _question_text(state: dlg.DialogState, lang: str, before: str = "") -> str:
+    """The question being asked, after `before`, in the reporter's language, in one SMS.
+
+    A list of districts is shortened to fit: first without regencies, then by its last
+    choices (the numbers still point at the first ones, and a district's name is taken too).
+    """
+    lead = f"{before} " if before else ""
+    if not (state.asked == dlg.PLACE and state.candidates):
+        return lead + t(f"q.{state.asked}", lang)
+    places = dlg.choices(state, gazetteer())
+    tries = [(len(places), True)] + [(n, False) for n in range(len(places), 0, -1)]
+    text = ""
+    for count, with_regency in tries:
+        labels = dlg.choice_labels(places[:count], with_regency)
+        listed = ", ".join(f"{i} {label}" for i, label in enumerate(labels, start=1))
+        text = lead + t("q.place_choice", lang, options=listed)
+        if fits_one_sms(text):
+            return text
+    return text  # one choice that still does not fit: two segments rather than none
 
 
 def _open_dialog(session: Session, reporter: Reporter, now: datetime) -> Dialog | None:
@@ -271,8 +286,15 @@ def _continue(session: Session, dialog: Dialog, row: InboundRow, text: str, now:
     """Take a reply to the question asked; ask again once if it answers nothing."""
     reporter = session.get(Reporter, dialog.reporter_id)
     state = dlg.DialogState.from_json(dialog.state)
-    if _answer(session, reporter, state, text, now):
+    answer = _answer(session, reporter, state, text, now)
+    if answer is dlg.Answer.SETTLED:
         return _proceed(session, reporter, row, state, now, dialog)
+    if answer is not dlg.Answer.UNCLEAR:
+        # A village name several districts share, or a number not on the list: offer the
+        # choices (again). Not counted as a retry: the reporter is answering.
+        dialog.state, dialog.updated_at = state.to_json(), now
+        sorry = t("q.unclear", reporter.language) if answer is dlg.Answer.NOT_OFFERED else ""
+        return _question_text(state, reporter.language, before=sorry)
     _more_details(state, text)
     state.retries += 1
     if state.retries > dlg.MAX_RETRIES:
@@ -282,29 +304,44 @@ def _continue(session: Session, dialog: Dialog, row: InboundRow, text: str, now:
         # What they added says someone is in danger now: do not wait for answers.
         state.pending.insert(0, state.asked)
         return _proceed(session, reporter, row, state, now, dialog)
-    return f"{t('q.unclear', reporter.language)} {_question_text(state, reporter.language)}"
+    return _question_text(state, reporter.language, before=t("q.unclear", reporter.language))
 
 
 def _answer(
     session: Session, reporter: Reporter, state: dlg.DialogState, text: str, now: datetime
-) -> bool:
-    """Apply an answer to the question asked; return whether it answered it."""
+) -> dlg.Answer:
+    """Apply an answer to the question asked; return what it did."""
     if state.asked == dlg.PLACE:
         before = state.region_code
-        if not dlg.answer_place(state, text, gazetteer()):
-            return False
-        if state.case_id and state.region_code and state.region_code != before:
+        answer = dlg.answer_place(state, text, gazetteer())
+        moved = state.region_code and state.region_code != before
+        if answer is dlg.Answer.SETTLED and state.case_id and moved:
             relocate(session, _case(session, state), state.region_code, now)
-        return True
+        return answer
+    if state.asked == dlg.STORY:
+        return _story(state, text)
     value = dlg.yes_no(text)
     if value is None:
-        return False
+        return dlg.Answer.UNCLEAR
     if state.asked == dlg.DANGER and value:
         state.priority = "darurat"
     if state.asked == dlg.CONTACT:
         state.may_contact = reporter.may_contact = value
         _may_contact_on_reports(session, state, value)
-    return True
+    return dlg.Answer.SETTLED
+
+
+def _story(state: dlg.DialogState, text: str) -> dlg.Answer:
+    """Take what happened, asked after a message that named only a place; triage it all."""
+    if not dlg.has_words(text):
+        return dlg.Answer.UNCLEAR
+    _more_details(state, text)
+    result = triage(state.text, gazetteer())
+    if _URGENCY[str(result.priority)] < _URGENCY[state.priority]:
+        state.priority = str(result.priority)
+    if (result.danger_known or state.priority == "darurat") and dlg.DANGER in state.pending:
+        state.pending.remove(dlg.DANGER)
+    return dlg.Answer.SETTLED
 
 
 def _may_contact_on_reports(session: Session, state: dlg.DialogState, value: bool) -> None:
@@ -337,7 +374,7 @@ def _cancel(session: Session, reporter: Reporter, now: datetime) -> str:
     dialog.status, dialog.updated_at = DialogStatus.CANCELLED, now
     case = _case(session, state)
     if case is not None:
-        return t("reply.cancelled_kept", reporter.language, ref=case.reference)
+        return t("reply.cancelled_kept", reporter.language, ref=state.reference)
     return t("reply.cancelled", reporter.language)
 
 

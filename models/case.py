@@ -127,6 +127,10 @@ class Report(Base):
     captured_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: Given to whoever filed a report that joined another person's case, in place of the
+    #: case's own: staff reach the shared case by it, and STATUS answers it to its reporter
+    #: only. Empty for the report that opened its case and for a reporter's later reports.
+    reference: Mapped[str | None] = mapped_column(String(12), unique=True)
 
     case: Mapped[Case | None] = relationship(back_populates="reports")
 

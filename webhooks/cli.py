@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -39,8 +40,17 @@ def simulate_command(kind: str, text: str, sender: str, base: str) -> None:
         data=urllib.parse.urlencode(form).encode(),
         headers={"X-Twilio-Signature": signature},
     )
-    with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
-        click.echo(f"{response.status} {response.read().decode()}")
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
+            click.echo(f"{response.status} {response.read().decode()}")
+    except urllib.error.HTTPError as exc:
+        raise click.ClickException(f"{url} answered {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise click.ClickException(
+            f"no SIGAP server answers at {base} ({reason}): start it with `make run`, "
+            "or give its address with --url"
+        ) from None
 
 
 def init_app(app: Flask) -> None:

@@ -23,6 +23,9 @@ bp = Blueprint("twilio_webhooks", __name__, url_prefix="/webhooks/twilio")
 
 #: Twilio's largest webhook (1,600 characters and ten media URLs) is a few kilobytes.
 MAX_WEBHOOK_BYTES = 64 * 1024
+#: The only body Twilio's webhooks ever carry.
+#: https://www.twilio.com/docs/usage/webhooks/webhooks-overview
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 @bp.before_request
@@ -56,6 +59,10 @@ def _verified_form() -> dict[str, str]:
     ):
         log.warning("webhook %s refused: bad or missing signature", request.path)
         abort(403)
+    if request.mimetype != FORM_TYPE:
+        # Checked after the signature, so an unsigned caller learns nothing of what we accept.
+        log.warning("webhook %s refused: body is not a urlencoded form", request.path)
+        abort(415, description=f"Twilio webhooks are {FORM_TYPE} forms.")
     return form
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 01:50:24.422252
+Create Date: 2026-12-02 01:53:34.967472
 """
 
 from collections.abc import Sequence
@@ -632,6 +632,7 @@ def upgrade() -> None:
         sa.Column("captured_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.Column("reference", sa.String(length=12), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_report_case_id_cases")),
         sa.ForeignKeyConstraint(
             ["facilitator_id"], ["account.id"], name=op.f("fk_report_facilitator_id_account")
@@ -649,6 +650,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report")),
         sa.UniqueConstraint("client_uuid", name=op.f("uq_report_client_uuid")),
+        sa.UniqueConstraint("reference", name=op.f("uq_report_reference")),
     )
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_report_case_id"), ["case_id"], unique=False)

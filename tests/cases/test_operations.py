@@ -64,7 +64,13 @@ def test_two_neighbours_an_hour_apart_make_one_case(agencies, reporter, handoffs
     assert {r.id for r in first.case.reports} == {first.report.id, second.report.id}
     assert kinds(first.case) == ["opened", "routed", "report_joined"]
     joined = first.case.events[-1]
-    assert (joined.actor, details(joined)) == ("reporter", {"report_id": second.report.id})
+    # The second reporter is given a reference of their own; staff see it on the timeline.
+    assert second.reference not in (first.case.reference, first.reference)
+    assert second.reference == second.report.reference
+    assert (joined.actor, details(joined)) == (
+        "reporter",
+        {"report_id": second.report.id, "reference": second.reference},
+    )
     assert len(handoffs.of("routed")) == 1  # the agencies were alerted once, at opening
 
 

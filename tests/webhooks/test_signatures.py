@@ -76,3 +76,26 @@ def test_query_string_is_part_of_the_signed_url(proxied):
         proxied.client.post(path, data=form, headers={"X-Twilio-Signature": signature}).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize("route", ["sms", "whatsapp", "status"])
+def test_signed_multipart_body_is_refused_with_415(client, route):
+    """Twilio posts urlencoded forms only: a signed multipart body is refused, nothing stored."""
+    path = f"/webhooks/twilio/{route}"
+    form = load_form("sms_plain.txt")
+    signature = sign(f"http://localhost{path}", form)
+    before = _stored()
+    answer = client.post(
+        path,
+        data=form,
+        content_type="multipart/form-data",
+        headers={"X-Twilio-Signature": signature},
+    )
+    assert answer.status_code == 415
+    assert answer.get_json()["error"]["code"] == "unsupported_media_type"
+    assert _stored() == before
+
+
+def test_unsigned_multipart_body_is_refused_as_unsigned(client):
+    answer = client.post(PATH, data=load_form("sms_plain.txt"), content_type="multipart/form-data")
+    assert answer.status_code == 403

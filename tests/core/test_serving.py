@@ -1,0 +1,206 @@
+"""`make run`'s server, started as `make run` starts it, on a free loopback port.
+
+Each test is bounded: the server gets a minute to come up and is stopped, with everything it
+started, when the test ends.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.signing import TEST_AUTH_TOKEN, TEST_DATA_KEY, sign
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+START_SECONDS = 60
+#: The acceptance bound for an answer while idle clients hold connections open.
+ANSWER_SECONDS = 1.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(tmp: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SIGAP_"))}
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp / 'sigap.db'}",
+        SIGAP_INSTANCE=str(tmp),
+        SECRET_KEY="serving-test-secret",
+        SIGAP_DATA_KEY=TEST_DATA_KEY,
+        TWILIO_AUTH_TOKEN=TEST_AUTH_TOKEN,
+        SIGAP_BIND=f"127.0.0.1:{port}",
+        PUBLIC_BASE_URL="",
+    )
+    return env
+
+
+@dataclass
+class Served:
+    port: int
+    log: Path
+
+    def request(self, method: str, path: str, body: str | None = None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=ANSWER_SECONDS)
+        try:
+            conn.request(method, path, body, headers or {})
+            answer = conn.getresponse()
+            return answer.status, answer.read()
+        finally:
+            conn.close()
+
+    def webhook(self, text: str, sid: str) -> int:
+        path = "/webhooks/twilio/sms"
+        form = {
+            "MessageSid": sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": "+6280800000301",
+            "To": "+12025550100",
+            "Body": text,
+            "NumMedia": "0",
+        }
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": sign(f"http://127.0.0.1:{self.port}{path}", form),
+        }
+        status, _ = self.request("POST", path, urllib.parse.urlencode(form), headers)
+        return status
+
+
+def _wait_until_up(process: subprocess.Popen, port: int, log: Path) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"scripts/run exited at start:\n{log.read_text()[-2000:]}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.2)  # polling a process that is starting, not waiting for time
+    pytest.fail(f"the server did not answer /healthz in {START_SECONDS}s")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """Migrate, seed and start scripts/run exactly as `make run` does; stop it afterwards."""
+    tmp = tmp_path_factory.mktemp("served")
+    port = _free_port()
+    env = _env(tmp, port)
+    for step in (["db", "upgrade"], ["seed", "demo"]):
+        subprocess.run(
+            [str(BIN / "flask"), "--app", "wsgi", *step],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    log = tmp / "run.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(ROOT / "scripts" / "run")],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_up(process, port, log)
+        yield Served(port, log)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def _half_open(port: int) -> socket.socket:
+    """A client that starts a webhook request and never finishes it."""
+    conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+    conn.sendall(
+        b"POST /webhooks/twilio/sms HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 900\r\n\r\nBody=to"
+    )
+    return conn
+
+
+def test_idle_half_open_clients_do_not_starve_the_server(served):
+    # Every worker has answered once before: what is measured is serving, not starting.
+    for i in range(4):
+        assert served.webhook("halo", f"SM{'a' * 31}{i}") == 200
+    idle = [_half_open(served.port) for _ in range(4)]
+    try:
+        status, body = served.request("GET", "/healthz")
+        assert status == 200
+        assert b"ok" in body
+        assert served.webhook("halo", "SM" + "b" * 32) == 200
+    finally:
+        for conn in idle:
+            conn.close()
+
+
+def _log_line_for(served: Served, marker: str) -> str:
+    """The access-log line of a request whose path holds `marker`, once the server wrote it."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        lines = [line for line in served.log.read_text().splitlines() if marker in line]
+        if lines:
+            return lines[-1]
+        time.sleep(0.1)  # the log is written as the answer goes out
+    pytest.fail(f"no access log line for {marker}")
+
+
+@pytest.mark.parametrize(
+    "path", ["/webhooks/twilio/sms", "/webhooks/twilio/whatsapp", "/api/v1/cases", "/healthz"]
+)
+def test_access_log_never_carries_query_strings(served, path):
+    query = urllib.parse.urlencode({"From": "+6280800000302", "Body": "rahasia dipukuli"})
+    served.request("GET", f"{path}?{query}")
+    line = _log_line_for(served, f"GET {path}")
+    assert "6280800000302" not in line
+    assert "rahasia" not in line
+    assert "dipukuli" not in line
+    assert "?" not in line
+
+
+def test_a_busy_port_fails_in_one_line(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        done = subprocess.run(
+            [str(ROOT / "scripts" / "run")],
+            cwd=ROOT,
+            env=_env(tmp_path, port),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    output = (done.stdout + done.stderr).strip()
+    assert done.returncode != 0
+    assert output.count("\n") == 0, output
+    assert f"127.0.0.1:{port} is already in use" in output
+    assert "SIGAP_BIND" in output
+    assert "running" not in output
