@@ -213,7 +213,13 @@ WORST = {
     "agency": "POLRES-TOJO-UNA-UNA-PPA",
     "cap": "10000",
     "options": "1 Mantikulore",
+    "due": "27/11 14:05 WITA",
+    "service": "rehabilitasi sosial",
+    "days": "14",
+    "refs": "K7M4CH K7M4CH K7M4CH",  # a cluster at its default threshold
 }
+#: Placeholders for what a person wrote: a message carrying it is as long as they made it.
+FREE_TEXT = {"text"}
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
@@ -223,6 +229,8 @@ def test_every_catalogue_entry_fits_one_sms_with_its_longest_values(app, lang):
     too_long = []
     for key, text in catalogue(lang).items():
         names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+        if names & FREE_TEXT:
+            continue
         assert names <= worst.keys(), f"{key}: no worst case known for {names - worst.keys()}"
         filled = text.format(**{name: worst[name] for name in names})
         if not fits_one_sms(filled):
