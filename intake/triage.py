@@ -46,6 +46,8 @@ class Triage:
     language: str = "id"
     location: Place | None = None
     location_candidates: list[str] = field(default_factory=list)
+    #: Why the message got its category and priority, in a few short lines for staff.
+    reasons: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Return the contract's triage object, ready for json.dumps."""
@@ -62,6 +64,7 @@ class Triage:
             "victim": str(self.victim),
             "location": location,
             "location_candidates": list(self.location_candidates),
+            "reasons": list(self.reasons),
         }
 
 
@@ -82,6 +85,8 @@ class _Evidence:
     cues: dict[str, bool]
     scores: dict[Category, int]
     danger: int
+    #: Why each category or the danger score rose: (what it is about, why), for reasons.
+    why: list[tuple[str, str]] = field(default_factory=list)
 
 
 class _Rules:
@@ -118,18 +123,27 @@ class _DangerRule:
     weight: int
     required: list[Matcher]
     unless: Matcher
+    why: str
 
     def meets(self, text: str) -> bool:
         """Return whether ``text`` meets every required pattern and no ``unless`` one."""
         return all(m.search(text) for m in self.required) and not self.unless.search(text)
 
+    def reason(self, text: str) -> str:
+        """Return why the rule counts, with the words of ``text`` that met it."""
+        found = sorted({hit.strip() for m in self.required for hit in m.found(text)})
+        sign = "+" if self.weight > 0 else ""
+        return f"{sign}{self.weight} {self.why}: " + ", ".join(f'"{w}"' for w in found[:4])
+
 
 def _danger_rule(rule: dict[str, Any], groups: dict[str, list[str]]) -> _DangerRule:
     """Return a danger rule from its lexicon entry (``any`` or ``all``, maybe ``unless``)."""
     unless = Matcher(rule.get("unless", []), groups)
+    why = str(rule.get("why", "danger sign"))
     if "all" in rule:
-        return _DangerRule(int(rule["weight"]), [Matcher([p], groups) for p in rule["all"]], unless)
-    return _DangerRule(int(rule["weight"]), [Matcher(rule["any"], groups)], unless)
+        required = [Matcher([p], groups) for p in rule["all"]]
+        return _DangerRule(int(rule["weight"]), required, unless, why)
+    return _DangerRule(int(rule["weight"]), [Matcher(rule["any"], groups)], unless, why)
 
 
 @functools.cache
@@ -171,18 +185,42 @@ def triage_afresh(text: str, gazetteer: Gazetteer | None = None) -> Triage:
             language=language,
             location=match.place if village else None,
             location_candidates=match.candidate_codes if match.candidates else [],
+            reasons=(_not_report_reason(rules, evidence.text),),
         )
     category = _category(rules, evidence.scores)
+    priority, why_priority = _priority(rules, category, evidence, darurat)
     return Triage(
         category=category,
         victim=_victim(category, evidence),
-        priority=_priority(rules, category, evidence, darurat),
+        priority=priority,
         danger_known=darurat or rules.safety.search(evidence.text),
         is_report=True,
         language=language,
         location=match.place,
         location_candidates=match.candidate_codes,
+        reasons=_reasons(category, evidence, why_priority),
     )
+
+
+def _reasons(category: Category, evidence: _Evidence, why_priority: str) -> tuple[str, ...]:
+    """Return the reasons for the category, then the priority and the danger signs behind it."""
+    about = [why for topic, why in evidence.why if topic == str(category)]
+    if category is Category.LAINNYA:
+        about = ["no harm the categories name was found"]
+    danger = [why for topic, why in evidence.why if topic == "danger"]
+    return (
+        f"{category}: " + "; ".join(about[:3]),
+        why_priority,
+        *danger[:4],
+    )
+
+
+def _not_report_reason(rules: _Rules, text: str) -> str:
+    """Return why a message is not read as a report."""
+    found = sorted({hit for _, m in rules.not_report for hit in m.found(text)})
+    if not found:
+        return "not a report: no harm named"
+    return "not a report: " + ", ".join(f'"{w.strip()}"' for w in found[:4])
 
 
 def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
@@ -204,21 +242,35 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     cues["child"] = any(a.years < adult for a in ages) or (cues["child"] and not grown_up)
     # A person whose age is given as under 18 is a child, whatever else the text says.
     cues["minor"] = bool(stated) and max(stated) < adult
-    danger = _danger(rules, text)
+    why: list[tuple[str, str]] = []
+    danger = _danger(rules, text, why)
     young = rules.cues["infant"].search(text)
     young = young or any(a.years < rules.data["ages"]["young"] for a in ages)
     if young and cues["neglect"]:
         danger += rules.data["danger"]["young_neglect"]
-    return _Evidence(text, words, cues, _scores(rules, text, cues), danger)
+        why.append(("danger", f"+{rules.data['danger']['young_neglect']} a young child neglected"))
+    scores = _scores(rules, text, cues, why)
+    return _Evidence(text, words, cues, scores, danger, why)
 
 
-def _scores(rules: _Rules, text: str, cues: dict[str, bool]) -> dict[Category, int]:
+def _scores(
+    rules: _Rules, text: str, cues: dict[str, bool], why: list[tuple[str, str]]
+) -> dict[Category, int]:
     """Return each category's score from its keywords and from who is hurt by whom."""
-    scores = {
-        category: sum(weight * len(m.found(text)) for weight, m in weighted)
-        for category, weighted in rules.categories.items()
-    }
+    scores: dict[Category, int] = {}
+    for category, weighted in rules.categories.items():
+        total = 0
+        for weight, m in weighted:
+            found = m.found(text)
+            total += weight * len(found)
+            why.extend((str(category), f'"{hit.strip()}" (+{weight})') for hit in sorted(found))
+        scores[category] = total
     scoring = rules.data["scoring"]
+
+    def add(category: Category, key: str, reason: str) -> None:
+        scores[category] += scoring[key]
+        why.append((str(category), f"{reason} (+{scoring[key]})"))
+
     hurt, child = cues["violence"], cues["child"]
     household = cues["partner"] or cues["household"]
     if (cues["child_hurt"] and not cues["by_partner"]) or (
@@ -226,21 +278,21 @@ def _scores(rules: _Rules, text: str, cues: dict[str, bool]) -> dict[Category, i
     ):
         # A child hurt (not by her own boyfriend or husband: that is kdrt); or a step-parent
         # hurting someone at home with no wife or mother named: the child.
-        scores[Category.KEKERASAN_ANAK] += scoring["child_violence"]
+        add(Category.KEKERASAN_ANAK, "child_violence", "a child hurt")
     elif (hurt or cues["neglect"]) and household and (cues["woman"] or not child):
-        scores[Category.KDRT] += scoring["partner_violence"]
+        add(Category.KDRT, "partner_violence", "harm between partners or at home")
     elif (hurt or cues["neglect"]) and child:
-        scores[Category.KEKERASAN_ANAK] += scoring["child_violence"]
+        add(Category.KEKERASAN_ANAK, "child_violence", "harm or neglect with a child named")
     elif hurt and cues["woman"]:
         # A woman or girl named as hurt; or only the reporter's own words hint at a woman.
-        weight = scoring["woman_violence"] if cues["female"] else scoring["reporter_violence"]
-        scores[Category.KDRT] += weight
+        key = "woman_violence" if cues["female"] else "reporter_violence"
+        add(Category.KDRT, key, "a woman hurt")
     if child and cues["marriage"]:
-        scores[Category.PERKAWINAN_ANAK] += scoring["child_marriage"]
+        add(Category.PERKAWINAN_ANAK, "child_marriage", "a child and a marriage")
     if child and cues["pregnant"]:
-        scores[Category.KEKERASAN_SEKSUAL] += scoring["child_pregnant"]
+        add(Category.KEKERASAN_SEKSUAL, "child_pregnant", "a pregnant child")
     if hurt and cues["woman"] and cues["stranger"] and not household:
-        scores[Category.KEKERASAN_SEKSUAL] += scoring["stranger_attack"]
+        add(Category.KEKERASAN_SEKSUAL, "stranger_attack", "a woman attacked by a stranger")
     return scores
 
 
@@ -253,9 +305,14 @@ def _category(rules: _Rules, scores: dict[Category, int]) -> Category:
     return best
 
 
-def _danger(rules: _Rules, text: str) -> int:
-    """Return the sum of the weights of the danger rules the text meets."""
-    return sum(rule.weight for rule in rules.danger if rule.meets(text))
+def _danger(rules: _Rules, text: str, why: list[tuple[str, str]]) -> int:
+    """Return the sum of the weights of the danger rules the text meets, noting each."""
+    total = 0
+    for rule in rules.danger:
+        if rule.meets(text):
+            total += rule.weight
+            why.append(("danger", rule.reason(text)))
+    return total
 
 
 def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
@@ -313,18 +370,23 @@ def _victim(category: Category, evidence: _Evidence) -> Victim:
     return Victim.TIDAK_DIKETAHUI
 
 
-def _priority(rules: _Rules, category: Category, evidence: _Evidence, darurat: bool) -> Priority:
-    """Return darurat for danger now, biasa for lainnya and only non-physical harm, else tinggi."""
+def _priority(
+    rules: _Rules, category: Category, evidence: _Evidence, darurat: bool
+) -> tuple[Priority, str]:
+    """Return darurat for danger now, biasa for lainnya and only non-physical harm, else tinggi.
+
+    Also return why, in a few words.
+    """
     if darurat:
-        return Priority.DARURAT
+        return Priority.DARURAT, f"darurat: danger signs add up to {evidence.danger}"
     if category is Category.LAINNYA:
-        return Priority.BIASA
+        return Priority.BIASA, "biasa: not one of the harms SIGAP handles"
     if category in rules.low_harm_categories and _only_low_harm(rules, evidence.text):
-        return Priority.BIASA
+        return Priority.BIASA, "biasa: only non-physical harm named"
     if rules.resolved.search(evidence.text) and rules.over.search(evidence.text):
         # Harm in the past that has ended ("dulu dipukul, sekarang sudah cerai").
-        return Priority.BIASA
-    return Priority.TINGGI
+        return Priority.BIASA, "biasa: the harm has ended"
+    return Priority.TINGGI, f"tinggi: harm named, danger now not certain ({evidence.danger})"
 
 
 def _only_low_harm(rules: _Rules, text: str) -> bool:
