@@ -176,9 +176,15 @@ def main() -> int:
     parser.add_argument("--final", action="store_true", help="allow --misses on the newest round")
     parser.add_argument("--no-write", action="store_true", help="do not write docs/TRIAGE.md")
     parser.add_argument("--no-speed", action="store_true", help="skip the timing")
+    parser.add_argument(
+        "--tuning",
+        action="store_true",
+        help="leave the newest round out entirely (no figures, no document): for tuning",
+    )
     args = parser.parse_args()
     sulteng = Gazetteer.from_csv_dir(WILAYAH, provinces={"72"})
-    all_scores = [evaluate(name, load(path), sulteng) for name, path in _sets()]
+    sets = [(n, p) for n, p in _sets() if not (args.tuning and n == ROUNDS[-1])]
+    all_scores = [evaluate(name, load(path), sulteng) for name, path in sets]
     for scores in all_scores:
         f = scores.figures
         print(
@@ -199,7 +205,7 @@ def main() -> int:
         texts = [o.row["text"] for s in all_scores for o in s.outcomes]
         speed = _median_ms(texts)
         print(f"triage median {speed[0]:.2f} ms with the whole country's gazetteer")
-    if not args.no_write:
+    if not args.no_write and not args.tuning:
         DOC.write_text(_document(all_scores, speed), encoding="utf-8")
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0

@@ -29,7 +29,20 @@ _CUES = (
     "stranger",
     "step_parent",
     "by_partner",
+    "confined",
+    "workplace",
+    "perpetrator_self",
+    "elderly_words",
+    "elderly_woman",
 )
+# Words joining two ages given with one unit ("3 dan 5 tahun", "15-17 years").
+_AGE_JOINERS = frozenset({"dan", "atau", "sampai", "hingga", "and", "or", "to"})
+# A message this long that names a harm is a report, even with a question in it.
+_STORY_WORDS = 40
+_STORY_SCORE = 3
+# An age at least this (in years) makes the one hurt elderly.
+_ELDERLY_AGE = 60
+_OLDEST_AGE = 110
 # Digits longer than this are phone numbers or amounts, never ages.
 _MAX_AGE_DIGITS = 3
 
@@ -105,6 +118,7 @@ class _Rules:
         self.safety = Matcher(data["safety"]["any"], groups)
         self.not_report = [(int(w), Matcher(p, groups)) for w, p in data["not_report"].items()]
         self.report = [(int(w), Matcher(p, groups)) for w, p in data["report"].items()]
+        self.chain = Matcher(data["chain"]["any"], groups)
         self.low_harm = Matcher(data["scoring"]["low_harm"], groups)
         self.low_harm_categories = frozenset(
             Category(name) for name in data["scoring"]["low_harm_categories"]
@@ -178,16 +192,21 @@ def triage_afresh(text: str, gazetteer: Gazetteer | None = None) -> Triage:
     darurat = evidence.danger >= rules.data["danger"]["threshold"]
     named_place = match.place is not None or bool(match.candidates)
     language = _language(rules, words)
-    if not _is_report(rules, evidence, darurat, named_place):
+    chain = rules.chain.search(evidence.text)
+    if chain or not _is_report(rules, evidence, darurat, named_place):
         # A question or a thank-you may still name the reporter's village: keep it.
         village = match.place is not None and match.place.level is PlaceLevel.VILLAGE
         return Triage(
             language=language,
             location=match.place if village else None,
             location_candidates=match.candidate_codes if match.candidates else [],
-            reasons=(_not_report_reason(rules, evidence.text),),
+            reasons=(_not_report_reason(rules, evidence.text, chain),),
         )
     category = _category(rules, evidence.scores)
+    if evidence.cues["elderly"] and category is not Category.KEKERASAN_SEKSUAL:
+        # An old person hurt or neglected is the social service's, not one of these cases.
+        evidence.why.append(("lainnya", "the one hurt is elderly"))
+        category = Category.LAINNYA
     priority, why_priority = _priority(rules, category, evidence, darurat)
     return Triage(
         category=category,
@@ -205,7 +224,7 @@ def triage_afresh(text: str, gazetteer: Gazetteer | None = None) -> Triage:
 def _reasons(category: Category, evidence: _Evidence, why_priority: str) -> tuple[str, ...]:
     """Return the reasons for the category, then the priority and the danger signs behind it."""
     about = [why for topic, why in evidence.why if topic == str(category)]
-    if category is Category.LAINNYA:
+    if category is Category.LAINNYA and not about:
         about = ["no harm the categories name was found"]
     danger = [why for topic, why in evidence.why if topic == "danger"]
     return (
@@ -215,8 +234,13 @@ def _reasons(category: Category, evidence: _Evidence, why_priority: str) -> tupl
     )
 
 
-def _not_report_reason(rules: _Rules, text: str) -> str:
+def _not_report_reason(rules: _Rules, text: str, chain: bool) -> str:
     """Return why a message is not read as a report."""
+    if chain:
+        found = sorted(rules.chain.found(text))
+        return "not a report: a chain message, hoax or scam: " + ", ".join(
+            f'"{w.strip()}"' for w in found[:4]
+        )
     found = sorted({hit for _, m in rules.not_report for hit in m.found(text)})
     if not found:
         return "not a report: no harm named"
@@ -242,6 +266,7 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     cues["child"] = any(a.years < adult for a in ages) or (cues["child"] and not grown_up)
     # A person whose age is given as under 18 is a child, whatever else the text says.
     cues["minor"] = bool(stated) and max(stated) < adult
+    cues["elderly"] = cues["elderly_words"] or _elderly_age(rules, words)
     why: list[tuple[str, str]] = []
     danger = _danger(rules, text, why)
     young = rules.cues["infant"].search(text)
@@ -291,6 +316,8 @@ def _scores(
         add(Category.PERKAWINAN_ANAK, "child_marriage", "a child and a marriage")
     if child and cues["pregnant"]:
         add(Category.KEKERASAN_SEKSUAL, "child_pregnant", "a pregnant child")
+    if cues["confined"] and cues["workplace"] and not household:
+        add(Category.TPPO, "held_to_work", "held where people are made to work")
     if hurt and cues["woman"] and cues["stranger"] and not household:
         add(Category.KEKERASAN_SEKSUAL, "stranger_attack", "a woman attacked by a stranger")
     return scores
@@ -302,6 +329,10 @@ def _category(rules: _Rules, scores: dict[Category, int]) -> Category:
     best = max(order, key=lambda c: (scores.get(c, 0), -order.index(c)))
     if scores.get(best, 0) < rules.data["scoring"]["category_min"]:
         return Category.LAINNYA
+    sexual = scores.get(Category.KEKERASAN_SEKSUAL, 0)
+    if best is Category.KEKERASAN_ANAK and sexual >= rules.data["scoring"]["sexual_named"]:
+        # A child sexually abused is a case of sexual violence, whoever else hurt the child.
+        return Category.KEKERASAN_SEKSUAL
     return best
 
 
@@ -322,8 +353,12 @@ def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
         if not word.isdigit() or len(word) > _MAX_AGE_DIGITS:
             continue
         unit = words[i + 1] if i + 1 < len(words) else ""
+        if unit in _AGE_JOINERS and i + 3 < len(words) and words[i + 2].isdigit():
+            unit = words[i + 3]  # "3 dan 5 tahun": both are ages in years
         old = i + 2 < len(words) and words[i + 2] == "old"
         of_person = _person_before(rules, words, i)
+        if i > 1 and words[i - 1] in _AGE_JOINERS and words[i - 2].isdigit():
+            of_person = of_person or _person_before(rules, words, i - 2)
         after_age_word = i > 0 and words[i - 1] in rules.ages["before"]
         # "she is 16", "the girl was 14", "I am 15": a person, a copula, a number.
         if i > 1 and words[i - 1] in rules.ages["copula"] and words[i - 2] in rules.ages["person"]:
@@ -332,6 +367,21 @@ def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
             scale = 12 if unit in rules.ages["months"] else 1
             ages.append(_Age(int(word) / scale, of_person))
     return ages
+
+
+def _elderly_age(rules: _Rules, words: list[str]) -> bool:
+    """Return whether the text gives an old person's age ("umur 80", "(85 th)", "70 years")."""
+    for i, word in enumerate(words):
+        if not word.isdigit() or len(word) > _MAX_AGE_DIGITS:
+            continue
+        if not _ELDERLY_AGE <= int(word) <= _OLDEST_AGE:
+            continue
+        unit = words[i + 1] if i + 1 < len(words) else ""
+        if unit in ("tahun", "years", "year", "an") or (
+            i > 0 and words[i - 1] in rules.ages["before"]
+        ):
+            return True
+    return False
 
 
 def _person_before(rules: _Rules, words: list[str], i: int) -> bool:
@@ -348,12 +398,17 @@ def _is_report(rules: _Rules, evidence: _Evidence, darurat: bool, named_place: b
     towards = max(evidence.scores.values()) + max(evidence.danger, 0)
     towards += sum(weight for weight, m in rules.report if m.search(text))
     towards += 3 * darurat + named_place + any(evidence.cues.values())
+    if len(evidence.words) >= _STORY_WORDS and max(evidence.scores.values()) >= _STORY_SCORE:
+        # A long story of harm is a report, even when it ends with a question.
+        return True
     return towards > 0 and towards > against
 
 
 def _victim(category: Category, evidence: _Evidence) -> Victim:
     """Return who is harmed, from the category and the people the text mentions."""
     cues = evidence.cues
+    if category is Category.LAINNYA and cues["elderly"]:
+        return Victim.PEREMPUAN if cues["elderly_woman"] else Victim.TIDAK_DIKETAHUI
     if category in (Category.KEKERASAN_ANAK, Category.PERKAWINAN_ANAK):
         return Victim.ANAK
     if category is Category.KDRT:
@@ -379,8 +434,12 @@ def _priority(
     """
     if darurat:
         return Priority.DARURAT, f"darurat: danger signs add up to {evidence.danger}"
+    if category is Category.LAINNYA and evidence.cues["elderly"] and evidence.cues["violence"]:
+        return Priority.TINGGI, "tinggi: an elderly person hurt"
     if category is Category.LAINNYA:
         return Priority.BIASA, "biasa: not one of the harms SIGAP handles"
+    if evidence.cues["perpetrator_self"]:
+        return Priority.BIASA, "biasa: the one writing hurts others and asks for help to stop"
     if category in rules.low_harm_categories and _only_low_harm(rules, evidence.text):
         return Priority.BIASA, "biasa: only non-physical harm named"
     if rules.resolved.search(evidence.text) and rules.over.search(evidence.text):
