@@ -40,6 +40,8 @@ _AGE_JOINERS = frozenset({"dan", "atau", "sampai", "hingga", "and", "or", "to"})
 # A message this long that names a harm is a report, even with a question in it.
 _STORY_WORDS = 40
 _STORY_SCORE = 3
+# How much question-asking (the not_report weights) makes a message a question.
+_ASKING = 3
 # An age at least this (in years) makes the one hurt elderly.
 _ELDERLY_AGE = 60
 _OLDEST_AGE = 110
@@ -125,6 +127,7 @@ class _Rules:
         )
         self.language = {lang: frozenset(words) for lang, words in data["language"].items()}
         self.ages = {k: frozenset(v) for k, v in data["ages"].items() if isinstance(v, list)}
+        self.asking = [(int(w), Matcher(p, groups)) for w, p in data["not_report"].items()]
         self.reporter = {k: frozenset(v) for k, v in data["reporter"].items()}
         self.resolved = Matcher(data["scoring"]["resolved"], groups)
         self.over = Matcher(data["scoring"]["over"], groups)
@@ -299,7 +302,7 @@ def _scores(
     hurt, child = cues["violence"], cues["child"]
     household = cues["partner"] or cues["household"]
     if (cues["child_hurt"] and not cues["by_partner"]) or (
-        hurt and cues["step_parent"] and not cues["adult_woman"]
+        hurt and cues["step_parent"] and (not cues["adult_woman"] or cues["minor"])
     ):
         # A child hurt (not by her own boyfriend or husband: that is kdrt); or a step-parent
         # hurting someone at home with no wife or mother named: the child.
@@ -362,6 +365,12 @@ def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
         after_age_word = i > 0 and words[i - 1] in rules.ages["before"]
         # "she is 16", "the girl was 14", "I am 15": a person, a copula, a number.
         if i > 1 and words[i - 1] in rules.ages["copula"] and words[i - 2] in rules.ages["person"]:
+            after_age_word = of_person = True
+        # "ponakan 13", "girls (14-15)", "my friend (30, F)": a number just after a person.
+        bare = (
+            unit not in rules.ages["counted"] and i > 0 and words[i - 1] in rules.ages["bare_after"]
+        )
+        if bare:
             after_age_word = of_person = True
         if after_age_word or (unit in rules.ages["units"] and (of_person or old)):
             scale = 12 if unit in rules.ages["months"] else 1
@@ -445,7 +454,15 @@ def _priority(
     if rules.resolved.search(evidence.text) and rules.over.search(evidence.text):
         # Harm in the past that has ended ("dulu dipukul, sekarang sudah cerai").
         return Priority.BIASA, "biasa: the harm has ended"
+    if _asks(rules, evidence.text) and rules.over.search(evidence.text) and evidence.danger < 1:
+        # "Thn lalu sy diperkosa ... apa masih bisa diproses?": a question about past harm.
+        return Priority.BIASA, "biasa: a question about harm in the past"
     return Priority.TINGGI, f"tinggi: harm named, danger now not certain ({evidence.danger})"
+
+
+def _asks(rules: _Rules, text: str) -> bool:
+    """Return whether the message asks a question (about the law, where to go, what to do)."""
+    return sum(weight for weight, m in rules.asking if m.search(text)) >= _ASKING
 
 
 def _only_low_harm(rules: _Rules, text: str) -> bool:
