@@ -272,8 +272,8 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     cues["elderly"] = cues["elderly_words"] or _elderly_age(rules, words)
     why: list[tuple[str, str]] = []
     danger = _danger(rules, text, why)
-    young = rules.cues["infant"].search(text)
-    young = young or any(a.years < rules.data["ages"]["young"] for a in ages)
+    # (A baby named as neglected has a rule of its own: this is for ages given.)
+    young = any(a.years < rules.data["ages"]["young"] for a in ages)
     if young and cues["neglect"]:
         danger += rules.data["danger"]["young_neglect"]
         why.append(("danger", f"+{rules.data['danger']['young_neglect']} a young child neglected"))
@@ -374,7 +374,7 @@ def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
             after_age_word = of_person = True
         if after_age_word or (unit in rules.ages["units"] and (of_person or old)):
             scale = 12 if unit in rules.ages["months"] else 1
-            ages.append(_Age(int(word) / scale, of_person))
+            ages.append(_Age(int(word) / scale, of_person or old))
     return ages
 
 
