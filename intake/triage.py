@@ -40,6 +40,7 @@ _AGE_JOINERS = frozenset({"dan", "atau", "sampai", "hingga", "and", "or", "to"})
 # A message this long that names a harm is a report, even with a question in it.
 _STORY_WORDS = 40
 _STORY_SCORE = 3
+_LOW_HARM = "biasa: only non-physical harm named"
 # How much question-asking (the not_report weights) makes a message a question.
 _ASKING = 3
 # An age at least this (in years) makes the one hurt elderly.
@@ -57,6 +58,8 @@ class Triage:
     victim: Victim = Victim.TIDAK_DIKETAHUI
     priority: Priority = Priority.BIASA
     danger_known: bool = False
+    #: Some sign of danger now, too little to be sure: the first question asks about it.
+    danger_uncertain: bool = False
     is_report: bool = False
     language: str = "id"
     location: Place | None = None
@@ -100,6 +103,8 @@ class _Evidence:
     cues: dict[str, bool]
     scores: dict[Category, int]
     danger: int
+    #: The sum of the danger signs alone, before what speaks against danger is taken off.
+    signs: int
     #: Why each category or the danger score rose: (what it is about, why), for reasons.
     why: list[tuple[str, str]] = field(default_factory=list)
 
@@ -205,17 +210,24 @@ def triage_afresh(text: str, gazetteer: Gazetteer | None = None) -> Triage:
             location_candidates=match.candidate_codes if match.candidates else [],
             reasons=(_not_report_reason(rules, evidence.text, chain),),
         )
+    safe = rules.safety.search(evidence.text)
+    uncertain = not darurat and not safe and evidence.signs > 0 and evidence.danger > 0
     category = _category(rules, evidence.scores)
     if evidence.cues["elderly"] and category is not Category.KEKERASAN_SEKSUAL:
         # An old person hurt or neglected is the social service's, not one of these cases.
         evidence.why.append(("lainnya", "the one hurt is elderly"))
         category = Category.LAINNYA
     priority, why_priority = _priority(rules, category, evidence, darurat)
+    if uncertain and priority is Priority.BIASA and why_priority == _LOW_HARM:
+        # The safety net: a sign of danger, not enough to be sure, is never left at biasa;
+        # the first question asks whether someone is in danger now.
+        priority, why_priority = Priority.TINGGI, "tinggi: a sign of danger now, not certain"
     return Triage(
         category=category,
         victim=_victim(category, evidence),
         priority=priority,
-        danger_known=darurat or rules.safety.search(evidence.text),
+        danger_known=darurat or safe,
+        danger_uncertain=uncertain,
         is_report=True,
         language=language,
         location=match.place,
@@ -271,14 +283,15 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     cues["minor"] = bool(stated) and max(stated) < adult
     cues["elderly"] = cues["elderly_words"] or _elderly_age(rules, words)
     why: list[tuple[str, str]] = []
-    danger = _danger(rules, text, why)
+    danger, signs = _danger(rules, text, why)
     # (A baby named as neglected has a rule of its own: this is for ages given.)
     young = any(a.years < rules.data["ages"]["young"] for a in ages)
     if young and cues["neglect"]:
         danger += rules.data["danger"]["young_neglect"]
+        signs += rules.data["danger"]["young_neglect"]
         why.append(("danger", f"+{rules.data['danger']['young_neglect']} a young child neglected"))
     scores = _scores(rules, text, cues, why)
-    return _Evidence(text, words, cues, scores, danger, why)
+    return _Evidence(text, words, cues, scores, danger, signs, why)
 
 
 def _scores(
@@ -339,14 +352,16 @@ def _category(rules: _Rules, scores: dict[Category, int]) -> Category:
     return best
 
 
-def _danger(rules: _Rules, text: str, why: list[tuple[str, str]]) -> int:
-    """Return the sum of the weights of the danger rules the text meets, noting each."""
-    total = 0
+def _danger(rules: _Rules, text: str, why: list[tuple[str, str]]) -> tuple[int, int]:
+    """Return the sum of the weights of the danger rules the text meets, and of the positive
+    ones alone, noting each."""
+    total = signs = 0
     for rule in rules.danger:
         if rule.meets(text):
             total += rule.weight
+            signs += max(rule.weight, 0)
             why.append(("danger", rule.reason(text)))
-    return total
+    return total, signs
 
 
 def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
@@ -450,7 +465,7 @@ def _priority(
     if evidence.cues["perpetrator_self"]:
         return Priority.BIASA, "biasa: the one writing hurts others and asks for help to stop"
     if category in rules.low_harm_categories and _only_low_harm(rules, evidence.text):
-        return Priority.BIASA, "biasa: only non-physical harm named"
+        return Priority.BIASA, _LOW_HARM
     if rules.resolved.search(evidence.text) and rules.over.search(evidence.text):
         # Harm in the past that has ended ("dulu dipukul, sekarang sudah cerai").
         return Priority.BIASA, "biasa: the harm has ended"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:01:10.859222
+Create Date: 2026-12-02 01:10:12.907381
 """
 
 from collections.abc import Sequence
@@ -536,6 +536,7 @@ def upgrade() -> None:
         sa.Column("reporter_id", sa.Integer(), nullable=True),
         sa.Column("facilitator_id", sa.Integer(), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("triage_reasons", sa.Text(), nullable=True),
         sa.Column("category", sa.String(length=32), nullable=False),
         sa.Column("victim", sa.String(length=32), nullable=False),
         sa.Column("priority", sa.String(length=16), nullable=False),
