@@ -32,6 +32,8 @@ _MAX_SPAN = 5
 # Spelling slips allowed by length of the name typed (letters, spaces removed).
 _MIN_FUZZY_LEN = 5
 _SUFFIXES = ("nya", "ku", "mu", "lah", "kah")
+# How many words back a phrase like "dulu tinggal" makes a place a former home.
+_NEAR = 6
 
 # How much a mention is trusted, by what precedes it.
 _UNMARKED, _HINTED, _MARKED = 1, 2, 3
@@ -128,6 +130,9 @@ class Gazetteer:
             tuple(_compact(w) for w in phrase.split()) for phrase in config["elsewhere"]["before"]
         ]
         self._harm_at_work = frozenset(config["elsewhere"]["unless_after"])
+        self._lived = [
+            tuple(_compact(w) for w in phrase.split()) for phrase in config["elsewhere"]["near"]
+        ]
         self._ordinary = frozenset(ordinary if ordinary is not None else _ordinary_words())
 
     @classmethod
@@ -252,7 +257,11 @@ class Gazetteer:
                 # "di tempat kerja di Nunu": harm at the workplace happened there.
                 ahead = words[begin - 1] if begin > 0 else None
                 return ahead is None or ahead.key not in self._harm_at_work
-        return False
+        # "dulu tinggal sm kami di ds Koninis": where someone used to live, a few words back.
+        keys = [w.key if w is not None else "" for w in words[max(0, start - _NEAR) : start]]
+        if "" in keys:
+            keys = keys[len(keys) - keys[::-1].index("") :]  # this sentence only
+        return any(_has_run(keys, phrase) for phrase in self._lived)
 
     def _marked_after(self, words: list[_Word | None], mention: _Mention) -> _Mention:
         """Trust a name followed by its level in English ("Tataba village") as if marked."""
@@ -311,6 +320,12 @@ class Gazetteer:
             return []
         best = min(hit[1] for hit in hits)
         return [p for name, dist, _ in hits if dist == best for p in self._by_key[name]]
+
+
+def _has_run(keys: list[str], phrase: tuple[str, ...]) -> bool:
+    """Return whether ``phrase`` occurs as consecutive words in ``keys``."""
+    size = len(phrase)
+    return any(tuple(keys[i : i + size]) == phrase for i in range(len(keys) - size + 1))
 
 
 def _span(words: list[_Word | None], start: int) -> list[_Word]:

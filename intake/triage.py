@@ -34,7 +34,10 @@ _CUES = (
     "perpetrator_self",
     "elderly_words",
     "elderly_woman",
+    "held_back",
 )
+# Cues read on the whole text ("kill herself" is removed before the others are read).
+_WHOLE_TEXT_CUES = ("suicidal",)
 # Words joining two ages given with one unit ("3 dan 5 tahun", "15-17 years").
 _AGE_JOINERS = frozenset({"dan", "atau", "sampai", "hingga", "and", "or", "to"})
 # A message this long that names a harm is a report, even with a question in it.
@@ -266,9 +269,12 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     """Collect the cues, category scores and danger score of a normalised message."""
     # "tidak dipukul" (not hit) names no harm: drop negated harms before looking for cues.
     text = " ".join(rules.negated.sub(" ".join(words)).split())
-    cues = {name: rules.cues[name].search(text) for name in _CUES}
+    # "kill herself" is a danger, not violence by someone: not a cue of who hurts whom.
+    said = rules.cues["suicidal"].sub(text)
+    cues = {name: rules.cues[name].search(said) for name in _CUES}
+    cues.update((name, rules.cues[name].search(text)) for name in _WHOLE_TEXT_CUES)
     # A mother named only as "mama's husband" (a step-father) is not the one hurt.
-    cues["adult_woman"] = rules.cues["adult_woman"].search(rules.cues["step_parent"].sub(text))
+    cues["adult_woman"] = rules.cues["adult_woman"].search(rules.cues["step_parent"].sub(said))
     # "suami ... sy": a reporter who names "suami" bare (not "suaminya") is his wife.
     spouse = any(word in rules.reporter["spouse"] for word in words)
     cues["woman"] = cues["woman"] or (spouse and any(w in rules.reporter["self"] for w in words))
@@ -290,7 +296,7 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
         danger += rules.data["danger"]["young_neglect"]
         signs += rules.data["danger"]["young_neglect"]
         why.append(("danger", f"+{rules.data['danger']['young_neglect']} a young child neglected"))
-    scores = _scores(rules, text, cues, why)
+    scores = _scores(rules, said, cues, why)
     return _Evidence(text, words, cues, scores, danger, signs, why)
 
 
@@ -328,11 +334,13 @@ def _scores(
         # A woman or girl named as hurt; or only the reporter's own words hint at a woman.
         key = "woman_violence" if cues["female"] else "reporter_violence"
         add(Category.KDRT, key, "a woman hurt")
+    if cues["suicidal"] and cues["partner"] and not child:
+        add(Category.KDRT, "partner_despair", "a woman wanting to end her life, her partner named")
     if child and cues["marriage"]:
         add(Category.PERKAWINAN_ANAK, "child_marriage", "a child and a marriage")
     if child and cues["pregnant"]:
         add(Category.KEKERASAN_SEKSUAL, "child_pregnant", "a pregnant child")
-    if cues["confined"] and cues["workplace"] and not household:
+    if (cues["confined"] or cues["held_back"]) and cues["workplace"] and not household:
         add(Category.TPPO, "held_to_work", "held where people are made to work")
     if hurt and cues["woman"] and cues["stranger"] and not household:
         add(Category.KEKERASAN_SEKSUAL, "stranger_attack", "a woman attacked by a stranger")

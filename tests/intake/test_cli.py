@@ -16,7 +16,7 @@ def test_prints_one_json_object(sulteng: Gazetteer) -> None:
     reasons = out.pop("reasons")
     assert reasons[0] == "kdrt: harm between partners or at home (+3)"
     assert reasons[1].startswith("tinggi: ")
-    assert '-1 regular or past events: "kemarin"' in reasons
+    assert '-1 past events: "kemarin"' in reasons
     assert out == {
         "category": "kdrt",
         "priority": "tinggi",
