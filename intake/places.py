@@ -236,13 +236,11 @@ class Gazetteer:
             before = words[start - 1] if start > 0 else None
             if before is not None and before.key in self._streets:
                 continue
-            if self._named_elsewhere(words, start):
-                # "kerja di Morowali", "an NGO in Luwuk": a workplace or a destination, not
-                # where the harm happened.
-                continue
             level, strength = _context(words, start)
             mention = self._mention_at(words, start, level, strength)
-            if mention is not None:
+            # "kerja di Morowali", "an NGO in Luwuk": a workplace or a destination, not where
+            # the harm happened.
+            if mention is not None and not self._named_elsewhere(words, start):
                 found.append(self._marked_after(words, mention))
         return _village_then_area(_drop_overlapped(found))
 

@@ -35,6 +35,7 @@ _CUES = (
     "elderly_words",
     "elderly_woman",
     "held_back",
+    "timed",
 )
 # Cues read on the whole text ("kill herself" is removed before the others are read).
 _WHOLE_TEXT_CUES = ("suicidal",)
@@ -123,7 +124,8 @@ class _Rules:
             Category(name): [(int(w), Matcher(p, groups)) for w, p in weights.items()]
             for name, weights in data["categories"].items()
         }
-        self.danger = [_danger_rule(rule, groups) for rule in data["danger"]["rules"]]
+        shared: dict[tuple[str, ...], Matcher] = {}
+        self.danger = [_danger_rule(rule, groups, shared) for rule in data["danger"]["rules"]]
         self.negated = Matcher(data["negation"]["patterns"], groups)
         self.safety = Matcher(data["safety"]["any"], groups)
         self.not_report = [(int(w), Matcher(p, groups)) for w, p in data["not_report"].items()]
@@ -150,9 +152,15 @@ class _DangerRule:
     unless: Matcher
     why: str
 
-    def meets(self, text: str) -> bool:
-        """Return whether ``text`` meets every required pattern and no ``unless`` one."""
-        return all(m.search(text) for m in self.required) and not self.unless.search(text)
+    def meets(self, text: str, seen: dict[int, bool]) -> bool:
+        """Return whether ``text`` meets every required pattern and no ``unless`` one.
+
+        ``seen`` remembers, for this text, what each matcher said: rules share matchers
+        ("@ongoing", "@child"), and each is searched once.
+        """
+        return all(_seen(m, text, seen) for m in self.required) and not _seen(
+            self.unless, text, seen
+        )
 
     def reason(self, text: str) -> str:
         """Return why the rule counts, with the words of ``text`` that met it."""
@@ -161,14 +169,31 @@ class _DangerRule:
         return f"{sign}{self.weight} {self.why}: " + ", ".join(f'"{w}"' for w in found[:4])
 
 
-def _danger_rule(rule: dict[str, Any], groups: dict[str, list[str]]) -> _DangerRule:
+def _seen(matcher: Matcher, text: str, seen: dict[int, bool]) -> bool:
+    """Return whether ``matcher`` finds something in ``text``, searching only once."""
+    key = id(matcher)
+    if key not in seen:
+        seen[key] = matcher.search(text)
+    return seen[key]
+
+
+def _danger_rule(
+    rule: dict[str, Any], groups: dict[str, list[str]], shared: dict[tuple[str, ...], Matcher]
+) -> _DangerRule:
     """Return a danger rule from its lexicon entry (``any`` or ``all``, maybe ``unless``)."""
-    unless = Matcher(rule.get("unless", []), groups)
+
+    def matcher(patterns: list[str]) -> Matcher:
+        key = tuple(patterns)
+        if key not in shared:
+            shared[key] = Matcher(patterns, groups)
+        return shared[key]
+
+    unless = matcher(rule.get("unless", []))
     why = str(rule.get("why", "danger sign"))
     if "all" in rule:
-        required = [Matcher([p], groups) for p in rule["all"]]
+        required = [matcher([p]) for p in rule["all"]]
         return _DangerRule(int(rule["weight"]), required, unless, why)
-    return _DangerRule(int(rule["weight"]), [Matcher(rule["any"], groups)], unless, why)
+    return _DangerRule(int(rule["weight"]), [matcher(rule["any"])], unless, why)
 
 
 @functools.cache
@@ -364,8 +389,9 @@ def _danger(rules: _Rules, text: str, why: list[tuple[str, str]]) -> tuple[int, 
     """Return the sum of the weights of the danger rules the text meets, and of the positive
     ones alone, noting each."""
     total = signs = 0
+    seen: dict[int, bool] = {}
     for rule in rules.danger:
-        if rule.meets(text):
+        if rule.meets(text, seen):
             total += rule.weight
             signs += max(rule.weight, 0)
             why.append(("danger", rule.reason(text)))
@@ -429,6 +455,9 @@ def _is_report(rules: _Rules, evidence: _Evidence, darurat: bool, named_place: b
     against = sum(weight * len(m.found(text)) for weight, m in rules.not_report)
     towards = max(evidence.scores.values()) + max(evidence.danger, 0)
     towards += sum(weight for weight, m in rules.report if m.search(text))
+    if evidence.cues["violence"] and evidence.cues["timed"]:
+        # A harm put at a time ("dipukul tadi malam"): an incident, not a question of law.
+        towards += rules.data["scoring"]["timed_harm"]
     towards += 3 * darurat + named_place + any(evidence.cues.values())
     if len(evidence.words) >= _STORY_WORDS and max(evidence.scores.values()) >= _STORY_SCORE:
         # A long story of harm is a report, even when it ends with a question.
