@@ -1,7 +1,8 @@
 """Triage held to its targets on the blind rounds: messages written without sight of the rules.
 
 Rounds 1 and 2 were read while the rules were tuned; round 3 is the blind measure (see
-tests/fixtures/triage/blind/README.md and docs/TRIAGE.md, which `make eval` writes).
+tests/fixtures/triage/blind/README.md and docs/TRIAGE.md, which `make eval` writes). Round 3
+misses the targets and is marked so, not tuned on.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ WILAYAH = Path(__file__).resolve().parents[2] / "data" / "wilayah"
 ROUNDS = ["round1", "round2", "round3"]
 
 
-@pytest.mark.parametrize("name", ROUNDS)
+# Measured blind once, with the rules frozen (docs/TRIAGE.md): category 82.9%, darurat recall
+# 68.4% and precision 66.7%, one chain message darurat. Strict: the day the rules reach the
+# targets on it, this xfail fails and must go (and the figures are then no longer blind).
+_ROUND3_MISSES = pytest.mark.xfail(
+    strict=True, reason="round 3, measured blind, misses the category and darurat targets"
+)
+
+
+@pytest.mark.parametrize("name", ["round1", "round2", pytest.param("round3", marks=_ROUND3_MISSES)])
 def test_blind_round_meets_the_targets(sulteng: Gazetteer, name: str) -> None:
     scores = evaluate(name, load(BLIND / f"{name}.jsonl"), sulteng)
     print(name, {k: round(v, 3) for k, v in scores.figures.items()})
