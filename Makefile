@@ -56,6 +56,12 @@ test: $(VENV)/.dev browser lint
 bench: $(VENV)/.runtime
 	$(BIN)/python bench/run.py
 
+# Triage measured on every labelled set (the blind rounds and the corpora): precision and
+# recall per category and priority, confusion matrices, places; writes docs/TRIAGE.md.
+.PHONY: eval
+eval: $(VENV)/.runtime
+	$(BIN)/python bench/triage_eval.py
+
 # Fault and load scenarios on 127.0.0.1 (three runs each), then docs/RELIABILITY.md from
 # their counts (about fourteen minutes). With CHAOS_POSTGRES_URL set (a PostgreSQL role that
 # may create databases) the database outage is also run on PostgreSQL. CHAOS_BURST=1000

@@ -6,6 +6,7 @@ transaction, and alerts only write rows that are sent after that commit.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ class ReportIn:
     captured_at: datetime | None = None
     is_anonymous: bool = False
     may_contact: bool | None = None
+    #: Why triage read the text as it did (`intake.triage.Triage.reasons`), kept for staff.
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,7 @@ def _new_report(session: Session, item: ReportIn, now: datetime) -> Report:
     report = Report(
         source=item.source,
         text=item.text,
+        triage_reasons=json.dumps(list(item.reasons)) if item.reasons else None,
         category=str(item.category),
         victim=str(item.victim),
         priority=str(item.priority),

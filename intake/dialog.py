@@ -132,7 +132,8 @@ def plan(triage: Triage, text: str, gazetteer: Gazetteer | None = None) -> Dialo
         # "Bora": what happened comes first; an emergency in the answer opens the case.
         state.pending.insert(0, STORY)
     if not triage.danger_known and str(triage.priority) != "darurat":
-        state.pending.append(DANGER)
+        # A sign of danger that triage could not be sure of is asked about first.
+        state.pending.insert(0 if triage.danger_uncertain else len(state.pending), DANGER)
     if state.pending:
         # Asked only in a dialog already under way: a complete report is never held up.
         state.pending.append(CONTACT)

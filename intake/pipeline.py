@@ -227,6 +227,8 @@ def _file(
         reporter_id=reporter.id,
         inbound_message_id=dialog.inbound_message_id if dialog else row.id,
         may_contact=state.may_contact,
+        # Triage of this text was done moments ago and is remembered: no second reading.
+        reasons=triage(state.text, gazetteer()).reasons,
     )
     filed = file_report(session, item, now, Deployment.from_config(current_app.config))
     state.case_id, state.reference = filed.case.id, filed.reference

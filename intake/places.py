@@ -32,6 +32,8 @@ _MAX_SPAN = 5
 # Spelling slips allowed by length of the name typed (letters, spaces removed).
 _MIN_FUZZY_LEN = 5
 _SUFFIXES = ("nya", "ku", "mu", "lah", "kah")
+# How many words back a phrase like "dulu tinggal" makes a place a former home.
+_NEAR = 6
 
 # How much a mention is trusted, by what precedes it.
 _UNMARKED, _HINTED, _MARKED = 1, 2, 3
@@ -119,6 +121,18 @@ class Gazetteer:
         }
         self._weak = frozenset(config["weak_markers"]["words"])
         self._streets = frozenset(config["street_markers"]["words"])
+        self._after = {
+            word: PlaceLevel(level)
+            for level, words in config["markers_after"].items()
+            for word in words
+        }
+        self._elsewhere = [
+            tuple(_compact(w) for w in phrase.split()) for phrase in config["elsewhere"]["before"]
+        ]
+        self._harm_at_work = frozenset(config["elsewhere"]["unless_after"])
+        self._lived = [
+            tuple(_compact(w) for w in phrase.split()) for phrase in config["elsewhere"]["near"]
+        ]
         self._ordinary = frozenset(ordinary if ordinary is not None else _ordinary_words())
 
     @classmethod
@@ -224,9 +238,39 @@ class Gazetteer:
                 continue
             level, strength = _context(words, start)
             mention = self._mention_at(words, start, level, strength)
-            if mention is not None:
-                found.append(mention)
-        return _drop_overlapped(found)
+            # "kerja di Morowali", "an NGO in Luwuk": a workplace or a destination, not where
+            # the harm happened.
+            if mention is not None and not self._named_elsewhere(words, start):
+                found.append(self._marked_after(words, mention))
+        return _village_then_area(_drop_overlapped(found))
+
+    def _named_elsewhere(self, words: list[_Word | None], start: int) -> bool:
+        """Return whether the words before ``start`` name a workplace or destination."""
+        for phrase in self._elsewhere:
+            begin = start - len(phrase)
+            if begin < 0:
+                continue
+            before = words[begin:start]
+            if all(w is not None and w.key == k for w, k in zip(before, phrase, strict=True)):
+                # "di tempat kerja di Nunu": harm at the workplace happened there.
+                ahead = words[begin - 1] if begin > 0 else None
+                return ahead is None or ahead.key not in self._harm_at_work
+        # "dulu tinggal sm kami di ds Koninis": where someone used to live, a few words back.
+        keys = [w.key if w is not None else "" for w in words[max(0, start - _NEAR) : start]]
+        if "" in keys:
+            keys = keys[len(keys) - keys[::-1].index("") :]  # this sentence only
+        return any(_has_run(keys, phrase) for phrase in self._lived)
+
+    def _marked_after(self, words: list[_Word | None], mention: _Mention) -> _Mention:
+        """Trust a name followed by its level in English ("Tataba village") as if marked."""
+        after = words[mention.end] if mention.end < len(words) else None
+        level = self._after.get(after.key) if after is not None else None
+        if level is None:
+            return mention
+        places = tuple(p for p in mention.places if p.level is level)
+        if not places:
+            return mention
+        return _Mention(mention.start, mention.end, places, _MARKED, mention.exact)
 
     def _mention_at(
         self, words: list[_Word | None], start: int, level: PlaceLevel | None, strength: int
@@ -276,6 +320,12 @@ class Gazetteer:
         return [p for name, dist, _ in hits if dist == best for p in self._by_key[name]]
 
 
+def _has_run(keys: list[str], phrase: tuple[str, ...]) -> bool:
+    """Return whether ``phrase`` occurs as consecutive words in ``keys``."""
+    size = len(phrase)
+    return any(tuple(keys[i : i + size]) == phrase for i in range(len(keys) - size + 1))
+
+
 def _span(words: list[_Word | None], start: int) -> list[_Word]:
     """Return up to the longest name's worth of words from ``start`` within one sentence."""
     out: list[_Word] = []
@@ -316,6 +366,44 @@ def _prefer_area(places: list[Place]) -> list[Place]:
     provinces = {a.code.split(".")[0] for a in areas}
     nearby = [p for p in places if p not in inside and p.code.split(".")[0] in provinces]
     return inside + nearby
+
+
+def _village_then_area(mentions: list[_Mention]) -> list[_Mention]:
+    """Read "Village District" ("Tondo Sirenja", "Sidera, Sigi Biromaru") as one place.
+
+    When a name is followed at once by the name of a district or regency that contains one
+    of the villages it may be, the first name is the village and the second only its area,
+    even when the second is also some other village's name.
+    """
+    by_start = {m.start: m for m in mentions}
+    out: list[_Mention] = []
+    for mention in mentions:
+        area = by_start.get(mention.end)
+        village = next((m for m in mentions if m.end == mention.start), None)
+        if area is not None and _contains(area, mention):
+            inside = tuple(p for p in mention.places if any(p.within(a.code) for a in _areas(area)))
+            strength = max(mention.strength, area.strength)
+            mention = _Mention(mention.start, mention.end, inside, strength, mention.exact)
+        elif village is not None and _contains(mention, village):
+            mention = _Mention(
+                mention.start, mention.end, _areas(mention), mention.strength, mention.exact
+            )
+        out.append(mention)
+    return out
+
+
+def _areas(mention: _Mention) -> tuple[Place, ...]:
+    """Return the districts and regencies a mention may name."""
+    return tuple(p for p in mention.places if p.level in (PlaceLevel.DISTRICT, PlaceLevel.REGENCY))
+
+
+def _contains(area: _Mention, mention: _Mention) -> bool:
+    """Return whether ``area`` names a district or regency holding a village ``mention`` may be."""
+    return any(
+        p.level is PlaceLevel.VILLAGE and p.within(a.code)
+        for p in mention.places
+        for a in _areas(area)
+    )
 
 
 def _drop_overlapped(mentions: list[_Mention]) -> list[_Mention]:

@@ -29,7 +29,27 @@ _CUES = (
     "stranger",
     "step_parent",
     "by_partner",
+    "confined",
+    "workplace",
+    "perpetrator_self",
+    "elderly_words",
+    "elderly_woman",
+    "held_back",
+    "timed",
 )
+# Cues read on the whole text ("kill herself" is removed before the others are read).
+_WHOLE_TEXT_CUES = ("suicidal",)
+# Words joining two ages given with one unit ("3 dan 5 tahun", "15-17 years").
+_AGE_JOINERS = frozenset({"dan", "atau", "sampai", "hingga", "and", "or", "to"})
+# A message this long that names a harm is a report, even with a question in it.
+_STORY_WORDS = 40
+_STORY_SCORE = 3
+_LOW_HARM = "biasa: only non-physical harm named"
+# How much question-asking (the not_report weights) makes a message a question.
+_ASKING = 3
+# An age at least this (in years) makes the one hurt elderly.
+_ELDERLY_AGE = 60
+_OLDEST_AGE = 110
 # Digits longer than this are phone numbers or amounts, never ages.
 _MAX_AGE_DIGITS = 3
 
@@ -42,10 +62,14 @@ class Triage:
     victim: Victim = Victim.TIDAK_DIKETAHUI
     priority: Priority = Priority.BIASA
     danger_known: bool = False
+    #: Some sign of danger now, too little to be sure: the first question asks about it.
+    danger_uncertain: bool = False
     is_report: bool = False
     language: str = "id"
     location: Place | None = None
     location_candidates: list[str] = field(default_factory=list)
+    #: Why the message got its category and priority, in a few short lines for staff.
+    reasons: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Return the contract's triage object, ready for json.dumps."""
@@ -62,6 +86,7 @@ class Triage:
             "victim": str(self.victim),
             "location": location,
             "location_candidates": list(self.location_candidates),
+            "reasons": list(self.reasons),
         }
 
 
@@ -82,6 +107,10 @@ class _Evidence:
     cues: dict[str, bool]
     scores: dict[Category, int]
     danger: int
+    #: The sum of the danger signs alone, before what speaks against danger is taken off.
+    signs: int
+    #: Why each category or the danger score rose: (what it is about, why), for reasons.
+    why: list[tuple[str, str]] = field(default_factory=list)
 
 
 class _Rules:
@@ -95,17 +124,20 @@ class _Rules:
             Category(name): [(int(w), Matcher(p, groups)) for w, p in weights.items()]
             for name, weights in data["categories"].items()
         }
-        self.danger = [_danger_rule(rule, groups) for rule in data["danger"]["rules"]]
+        shared: dict[tuple[str, ...], Matcher] = {}
+        self.danger = [_danger_rule(rule, groups, shared) for rule in data["danger"]["rules"]]
         self.negated = Matcher(data["negation"]["patterns"], groups)
         self.safety = Matcher(data["safety"]["any"], groups)
         self.not_report = [(int(w), Matcher(p, groups)) for w, p in data["not_report"].items()]
         self.report = [(int(w), Matcher(p, groups)) for w, p in data["report"].items()]
+        self.chain = Matcher(data["chain"]["any"], groups)
         self.low_harm = Matcher(data["scoring"]["low_harm"], groups)
         self.low_harm_categories = frozenset(
             Category(name) for name in data["scoring"]["low_harm_categories"]
         )
         self.language = {lang: frozenset(words) for lang, words in data["language"].items()}
         self.ages = {k: frozenset(v) for k, v in data["ages"].items() if isinstance(v, list)}
+        self.asking = [(int(w), Matcher(p, groups)) for w, p in data["not_report"].items()]
         self.reporter = {k: frozenset(v) for k, v in data["reporter"].items()}
         self.resolved = Matcher(data["scoring"]["resolved"], groups)
         self.over = Matcher(data["scoring"]["over"], groups)
@@ -118,18 +150,50 @@ class _DangerRule:
     weight: int
     required: list[Matcher]
     unless: Matcher
+    why: str
 
-    def meets(self, text: str) -> bool:
-        """Return whether ``text`` meets every required pattern and no ``unless`` one."""
-        return all(m.search(text) for m in self.required) and not self.unless.search(text)
+    def meets(self, text: str, seen: dict[int, bool]) -> bool:
+        """Return whether ``text`` meets every required pattern and no ``unless`` one.
+
+        ``seen`` remembers, for this text, what each matcher said: rules share matchers
+        ("@ongoing", "@child"), and each is searched once.
+        """
+        return all(_seen(m, text, seen) for m in self.required) and not _seen(
+            self.unless, text, seen
+        )
+
+    def reason(self, text: str) -> str:
+        """Return why the rule counts, with the words of ``text`` that met it."""
+        found = sorted({hit.strip() for m in self.required for hit in m.found(text)})
+        sign = "+" if self.weight > 0 else ""
+        return f"{sign}{self.weight} {self.why}: " + ", ".join(f'"{w}"' for w in found[:4])
 
 
-def _danger_rule(rule: dict[str, Any], groups: dict[str, list[str]]) -> _DangerRule:
+def _seen(matcher: Matcher, text: str, seen: dict[int, bool]) -> bool:
+    """Return whether ``matcher`` finds something in ``text``, searching only once."""
+    key = id(matcher)
+    if key not in seen:
+        seen[key] = matcher.search(text)
+    return seen[key]
+
+
+def _danger_rule(
+    rule: dict[str, Any], groups: dict[str, list[str]], shared: dict[tuple[str, ...], Matcher]
+) -> _DangerRule:
     """Return a danger rule from its lexicon entry (``any`` or ``all``, maybe ``unless``)."""
-    unless = Matcher(rule.get("unless", []), groups)
+
+    def matcher(patterns: list[str]) -> Matcher:
+        key = tuple(patterns)
+        if key not in shared:
+            shared[key] = Matcher(patterns, groups)
+        return shared[key]
+
+    unless = matcher(rule.get("unless", []))
+    why = str(rule.get("why", "danger sign"))
     if "all" in rule:
-        return _DangerRule(int(rule["weight"]), [Matcher([p], groups) for p in rule["all"]], unless)
-    return _DangerRule(int(rule["weight"]), [Matcher(rule["any"], groups)], unless)
+        required = [matcher([p]) for p in rule["all"]]
+        return _DangerRule(int(rule["weight"]), required, unless, why)
+    return _DangerRule(int(rule["weight"]), [matcher(rule["any"])], unless, why)
 
 
 @functools.cache
@@ -164,34 +228,78 @@ def triage_afresh(text: str, gazetteer: Gazetteer | None = None) -> Triage:
     darurat = evidence.danger >= rules.data["danger"]["threshold"]
     named_place = match.place is not None or bool(match.candidates)
     language = _language(rules, words)
-    if not _is_report(rules, evidence, darurat, named_place):
+    chain = rules.chain.search(evidence.text)
+    if chain or not _is_report(rules, evidence, darurat, named_place):
         # A question or a thank-you may still name the reporter's village: keep it.
         village = match.place is not None and match.place.level is PlaceLevel.VILLAGE
         return Triage(
             language=language,
             location=match.place if village else None,
             location_candidates=match.candidate_codes if match.candidates else [],
+            reasons=(_not_report_reason(rules, evidence.text, chain),),
         )
+    safe = rules.safety.search(evidence.text)
+    uncertain = not darurat and not safe and evidence.signs > 0 and evidence.danger > 0
     category = _category(rules, evidence.scores)
+    if evidence.cues["elderly"] and category is not Category.KEKERASAN_SEKSUAL:
+        # An old person hurt or neglected is the social service's, not one of these cases.
+        evidence.why.append(("lainnya", "the one hurt is elderly"))
+        category = Category.LAINNYA
+    priority, why_priority = _priority(rules, category, evidence, darurat)
+    if uncertain and priority is Priority.BIASA and why_priority == _LOW_HARM:
+        # The safety net: a sign of danger, not enough to be sure, is never left at biasa;
+        # the first question asks whether someone is in danger now.
+        priority, why_priority = Priority.TINGGI, "tinggi: a sign of danger now, not certain"
     return Triage(
         category=category,
         victim=_victim(category, evidence),
-        priority=_priority(rules, category, evidence, darurat),
-        danger_known=darurat or rules.safety.search(evidence.text),
+        priority=priority,
+        danger_known=darurat or safe,
+        danger_uncertain=uncertain,
         is_report=True,
         language=language,
         location=match.place,
         location_candidates=match.candidate_codes,
+        reasons=_reasons(category, evidence, why_priority),
     )
+
+
+def _reasons(category: Category, evidence: _Evidence, why_priority: str) -> tuple[str, ...]:
+    """Return the reasons for the category, then the priority and the danger signs behind it."""
+    about = [why for topic, why in evidence.why if topic == str(category)]
+    if category is Category.LAINNYA and not about:
+        about = ["no harm the categories name was found"]
+    danger = [why for topic, why in evidence.why if topic == "danger"]
+    return (
+        f"{category}: " + "; ".join(about[:3]),
+        why_priority,
+        *danger[:4],
+    )
+
+
+def _not_report_reason(rules: _Rules, text: str, chain: bool) -> str:
+    """Return why a message is not read as a report."""
+    if chain:
+        found = sorted(rules.chain.found(text))
+        return "not a report: a chain message, hoax or scam: " + ", ".join(
+            f'"{w.strip()}"' for w in found[:4]
+        )
+    found = sorted({hit for _, m in rules.not_report for hit in m.found(text)})
+    if not found:
+        return "not a report: no harm named"
+    return "not a report: " + ", ".join(f'"{w.strip()}"' for w in found[:4])
 
 
 def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     """Collect the cues, category scores and danger score of a normalised message."""
     # "tidak dipukul" (not hit) names no harm: drop negated harms before looking for cues.
     text = " ".join(rules.negated.sub(" ".join(words)).split())
-    cues = {name: rules.cues[name].search(text) for name in _CUES}
+    # "kill herself" is a danger, not violence by someone: not a cue of who hurts whom.
+    said = rules.cues["suicidal"].sub(text)
+    cues = {name: rules.cues[name].search(said) for name in _CUES}
+    cues.update((name, rules.cues[name].search(text)) for name in _WHOLE_TEXT_CUES)
     # A mother named only as "mama's husband" (a step-father) is not the one hurt.
-    cues["adult_woman"] = rules.cues["adult_woman"].search(rules.cues["step_parent"].sub(text))
+    cues["adult_woman"] = rules.cues["adult_woman"].search(rules.cues["step_parent"].sub(said))
     # "suami ... sy": a reporter who names "suami" bare (not "suaminya") is his wife.
     spouse = any(word in rules.reporter["spouse"] for word in words)
     cues["woman"] = cues["woman"] or (spouse and any(w in rules.reporter["self"] for w in words))
@@ -204,43 +312,63 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     cues["child"] = any(a.years < adult for a in ages) or (cues["child"] and not grown_up)
     # A person whose age is given as under 18 is a child, whatever else the text says.
     cues["minor"] = bool(stated) and max(stated) < adult
-    danger = _danger(rules, text)
-    young = rules.cues["infant"].search(text)
-    young = young or any(a.years < rules.data["ages"]["young"] for a in ages)
+    cues["elderly"] = cues["elderly_words"] or _elderly_age(rules, words)
+    why: list[tuple[str, str]] = []
+    danger, signs = _danger(rules, text, why)
+    # (A baby named as neglected has a rule of its own: this is for ages given.)
+    young = any(a.years < rules.data["ages"]["young"] for a in ages)
     if young and cues["neglect"]:
         danger += rules.data["danger"]["young_neglect"]
-    return _Evidence(text, words, cues, _scores(rules, text, cues), danger)
+        signs += rules.data["danger"]["young_neglect"]
+        why.append(("danger", f"+{rules.data['danger']['young_neglect']} a young child neglected"))
+    scores = _scores(rules, said, cues, why)
+    return _Evidence(text, words, cues, scores, danger, signs, why)
 
 
-def _scores(rules: _Rules, text: str, cues: dict[str, bool]) -> dict[Category, int]:
+def _scores(
+    rules: _Rules, text: str, cues: dict[str, bool], why: list[tuple[str, str]]
+) -> dict[Category, int]:
     """Return each category's score from its keywords and from who is hurt by whom."""
-    scores = {
-        category: sum(weight * len(m.found(text)) for weight, m in weighted)
-        for category, weighted in rules.categories.items()
-    }
+    scores: dict[Category, int] = {}
+    for category, weighted in rules.categories.items():
+        total = 0
+        for weight, m in weighted:
+            found = m.found(text)
+            total += weight * len(found)
+            why.extend((str(category), f'"{hit.strip()}" (+{weight})') for hit in sorted(found))
+        scores[category] = total
     scoring = rules.data["scoring"]
+
+    def add(category: Category, key: str, reason: str) -> None:
+        scores[category] += scoring[key]
+        why.append((str(category), f"{reason} (+{scoring[key]})"))
+
     hurt, child = cues["violence"], cues["child"]
     household = cues["partner"] or cues["household"]
     if (cues["child_hurt"] and not cues["by_partner"]) or (
-        hurt and cues["step_parent"] and not cues["adult_woman"]
+        hurt and cues["step_parent"] and (not cues["adult_woman"] or cues["minor"])
     ):
         # A child hurt (not by her own boyfriend or husband: that is kdrt); or a step-parent
         # hurting someone at home with no wife or mother named: the child.
-        scores[Category.KEKERASAN_ANAK] += scoring["child_violence"]
+        add(Category.KEKERASAN_ANAK, "child_violence", "a child hurt")
     elif (hurt or cues["neglect"]) and household and (cues["woman"] or not child):
-        scores[Category.KDRT] += scoring["partner_violence"]
+        add(Category.KDRT, "partner_violence", "harm between partners or at home")
     elif (hurt or cues["neglect"]) and child:
-        scores[Category.KEKERASAN_ANAK] += scoring["child_violence"]
+        add(Category.KEKERASAN_ANAK, "child_violence", "harm or neglect with a child named")
     elif hurt and cues["woman"]:
         # A woman or girl named as hurt; or only the reporter's own words hint at a woman.
-        weight = scoring["woman_violence"] if cues["female"] else scoring["reporter_violence"]
-        scores[Category.KDRT] += weight
+        key = "woman_violence" if cues["female"] else "reporter_violence"
+        add(Category.KDRT, key, "a woman hurt")
+    if cues["suicidal"] and cues["partner"] and not child:
+        add(Category.KDRT, "partner_despair", "a woman wanting to end her life, her partner named")
     if child and cues["marriage"]:
-        scores[Category.PERKAWINAN_ANAK] += scoring["child_marriage"]
+        add(Category.PERKAWINAN_ANAK, "child_marriage", "a child and a marriage")
     if child and cues["pregnant"]:
-        scores[Category.KEKERASAN_SEKSUAL] += scoring["child_pregnant"]
+        add(Category.KEKERASAN_SEKSUAL, "child_pregnant", "a pregnant child")
+    if (cues["confined"] or cues["held_back"]) and cues["workplace"] and not household:
+        add(Category.TPPO, "held_to_work", "held where people are made to work")
     if hurt and cues["woman"] and cues["stranger"] and not household:
-        scores[Category.KEKERASAN_SEKSUAL] += scoring["stranger_attack"]
+        add(Category.KEKERASAN_SEKSUAL, "stranger_attack", "a woman attacked by a stranger")
     return scores
 
 
@@ -250,12 +378,24 @@ def _category(rules: _Rules, scores: dict[Category, int]) -> Category:
     best = max(order, key=lambda c: (scores.get(c, 0), -order.index(c)))
     if scores.get(best, 0) < rules.data["scoring"]["category_min"]:
         return Category.LAINNYA
+    sexual = scores.get(Category.KEKERASAN_SEKSUAL, 0)
+    if best is Category.KEKERASAN_ANAK and sexual >= rules.data["scoring"]["sexual_named"]:
+        # A child sexually abused is a case of sexual violence, whoever else hurt the child.
+        return Category.KEKERASAN_SEKSUAL
     return best
 
 
-def _danger(rules: _Rules, text: str) -> int:
-    """Return the sum of the weights of the danger rules the text meets."""
-    return sum(rule.weight for rule in rules.danger if rule.meets(text))
+def _danger(rules: _Rules, text: str, why: list[tuple[str, str]]) -> tuple[int, int]:
+    """Return the sum of the weights of the danger rules the text meets, and of the positive
+    ones alone, noting each."""
+    total = signs = 0
+    seen: dict[int, bool] = {}
+    for rule in rules.danger:
+        if rule.meets(text, seen):
+            total += rule.weight
+            signs += max(rule.weight, 0)
+            why.append(("danger", rule.reason(text)))
+    return total, signs
 
 
 def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
@@ -265,16 +405,41 @@ def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
         if not word.isdigit() or len(word) > _MAX_AGE_DIGITS:
             continue
         unit = words[i + 1] if i + 1 < len(words) else ""
+        if unit in _AGE_JOINERS and i + 3 < len(words) and words[i + 2].isdigit():
+            unit = words[i + 3]  # "3 dan 5 tahun": both are ages in years
         old = i + 2 < len(words) and words[i + 2] == "old"
         of_person = _person_before(rules, words, i)
+        if i > 1 and words[i - 1] in _AGE_JOINERS and words[i - 2].isdigit():
+            of_person = of_person or _person_before(rules, words, i - 2)
         after_age_word = i > 0 and words[i - 1] in rules.ages["before"]
         # "she is 16", "the girl was 14", "I am 15": a person, a copula, a number.
         if i > 1 and words[i - 1] in rules.ages["copula"] and words[i - 2] in rules.ages["person"]:
             after_age_word = of_person = True
+        # "ponakan 13", "girls (14-15)", "my friend (30, F)": a number just after a person.
+        bare = (
+            unit not in rules.ages["counted"] and i > 0 and words[i - 1] in rules.ages["bare_after"]
+        )
+        if bare:
+            after_age_word = of_person = True
         if after_age_word or (unit in rules.ages["units"] and (of_person or old)):
             scale = 12 if unit in rules.ages["months"] else 1
-            ages.append(_Age(int(word) / scale, of_person))
+            ages.append(_Age(int(word) / scale, of_person or old))
     return ages
+
+
+def _elderly_age(rules: _Rules, words: list[str]) -> bool:
+    """Return whether the text gives an old person's age ("umur 80", "(85 th)", "70 years")."""
+    for i, word in enumerate(words):
+        if not word.isdigit() or len(word) > _MAX_AGE_DIGITS:
+            continue
+        if not _ELDERLY_AGE <= int(word) <= _OLDEST_AGE:
+            continue
+        unit = words[i + 1] if i + 1 < len(words) else ""
+        if unit in ("tahun", "years", "year", "an") or (
+            i > 0 and words[i - 1] in rules.ages["before"]
+        ):
+            return True
+    return False
 
 
 def _person_before(rules: _Rules, words: list[str], i: int) -> bool:
@@ -290,13 +455,21 @@ def _is_report(rules: _Rules, evidence: _Evidence, darurat: bool, named_place: b
     against = sum(weight * len(m.found(text)) for weight, m in rules.not_report)
     towards = max(evidence.scores.values()) + max(evidence.danger, 0)
     towards += sum(weight for weight, m in rules.report if m.search(text))
+    if evidence.cues["violence"] and evidence.cues["timed"]:
+        # A harm put at a time ("dipukul tadi malam"): an incident, not a question of law.
+        towards += rules.data["scoring"]["timed_harm"]
     towards += 3 * darurat + named_place + any(evidence.cues.values())
+    if len(evidence.words) >= _STORY_WORDS and max(evidence.scores.values()) >= _STORY_SCORE:
+        # A long story of harm is a report, even when it ends with a question.
+        return True
     return towards > 0 and towards > against
 
 
 def _victim(category: Category, evidence: _Evidence) -> Victim:
     """Return who is harmed, from the category and the people the text mentions."""
     cues = evidence.cues
+    if category is Category.LAINNYA and cues["elderly"]:
+        return Victim.PEREMPUAN if cues["elderly_woman"] else Victim.TIDAK_DIKETAHUI
     if category in (Category.KEKERASAN_ANAK, Category.PERKAWINAN_ANAK):
         return Victim.ANAK
     if category is Category.KDRT:
@@ -313,18 +486,35 @@ def _victim(category: Category, evidence: _Evidence) -> Victim:
     return Victim.TIDAK_DIKETAHUI
 
 
-def _priority(rules: _Rules, category: Category, evidence: _Evidence, darurat: bool) -> Priority:
-    """Return darurat for danger now, biasa for lainnya and only non-physical harm, else tinggi."""
+def _priority(
+    rules: _Rules, category: Category, evidence: _Evidence, darurat: bool
+) -> tuple[Priority, str]:
+    """Return darurat for danger now, biasa for lainnya and only non-physical harm, else tinggi.
+
+    Also return why, in a few words.
+    """
     if darurat:
-        return Priority.DARURAT
+        return Priority.DARURAT, f"darurat: danger signs add up to {evidence.danger}"
+    if category is Category.LAINNYA and evidence.cues["elderly"] and evidence.cues["violence"]:
+        return Priority.TINGGI, "tinggi: an elderly person hurt"
     if category is Category.LAINNYA:
-        return Priority.BIASA
+        return Priority.BIASA, "biasa: not one of the harms SIGAP handles"
+    if evidence.cues["perpetrator_self"]:
+        return Priority.BIASA, "biasa: the one writing hurts others and asks for help to stop"
     if category in rules.low_harm_categories and _only_low_harm(rules, evidence.text):
-        return Priority.BIASA
+        return Priority.BIASA, _LOW_HARM
     if rules.resolved.search(evidence.text) and rules.over.search(evidence.text):
         # Harm in the past that has ended ("dulu dipukul, sekarang sudah cerai").
-        return Priority.BIASA
-    return Priority.TINGGI
+        return Priority.BIASA, "biasa: the harm has ended"
+    if _asks(rules, evidence.text) and rules.over.search(evidence.text) and evidence.danger < 1:
+        # "Thn lalu sy diperkosa ... apa masih bisa diproses?": a question about past harm.
+        return Priority.BIASA, "biasa: a question about harm in the past"
+    return Priority.TINGGI, f"tinggi: harm named, danger now not certain ({evidence.danger})"
+
+
+def _asks(rules: _Rules, text: str) -> bool:
+    """Return whether the message asks a question (about the law, where to go, what to do)."""
+    return sum(weight for weight, m in rules.asking if m.search(text)) >= _ASKING
 
 
 def _only_low_harm(rules: _Rules, text: str) -> bool:

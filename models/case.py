@@ -117,6 +117,8 @@ class Report(Base):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id"), index=True)
     facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
     text: Mapped[str] = mapped_column(Encrypted())
+    #: JSON list: why triage read the text as it did, for staff; encrypted (quotes the text).
+    triage_reasons: Mapped[str | None] = mapped_column(Encrypted())
     category: Mapped[str] = mapped_column(String(32))
     victim: Mapped[str] = mapped_column(String(32))
     priority: Mapped[str] = mapped_column(String(16))

@@ -75,6 +75,8 @@ def erase_case(session: Session, case: Case, actor: Account, reason: str, now: d
     done = Erasure()
     reports = list(case.reports)
     done.reports = sum(_set(r, "text", ERASED) for r in reports)
+    for report in reports:
+        _set(report, "triage_reasons", None)  # quotes the text
     message_ids = {r.inbound_message_id for r in reports if r.inbound_message_id is not None}
     reporters = _reporters_only_here(session, case, {r.reporter_id for r in reports})
     hashes = {r.phone_hash for r in reporters}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 01:53:34.967472
+Create Date: 2026-12-02 02:00:31.104724
 """
 
 from collections.abc import Sequence
@@ -623,6 +623,7 @@ def upgrade() -> None:
         sa.Column("reporter_id", sa.Integer(), nullable=True),
         sa.Column("facilitator_id", sa.Integer(), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("triage_reasons", sa.Text(), nullable=True),
         sa.Column("category", sa.String(length=32), nullable=False),
         sa.Column("victim", sa.String(length=32), nullable=False),
         sa.Column("priority", sa.String(length=16), nullable=False),

@@ -12,7 +12,12 @@ def test_prints_one_json_object(sulteng: Gazetteer) -> None:
     command = make_triage_command(lambda: sulteng)
     result = CliRunner().invoke(command, ["sy dipukul suami kemarin", "di", "desa", "Sidera"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {
+    out = json.loads(result.output)
+    reasons = out.pop("reasons")
+    assert reasons[0] == "kdrt: harm between partners or at home (+3)"
+    assert reasons[1].startswith("tinggi: ")
+    assert '-1 past events: "kemarin"' in reasons
+    assert out == {
         "category": "kdrt",
         "priority": "tinggi",
         "victim": "perempuan",

@@ -96,13 +96,19 @@ def test_blind_covers_what_it_must() -> None:
 
 def test_to_json_has_exactly_the_contract_shape(sulteng: Gazetteer) -> None:
     result = triage("tolong sy lg dipukul suami di rumah, desa Sidera", sulteng)
-    assert result.to_json() == {
+    data = result.to_json()
+    reasons = data.pop("reasons")
+    assert data == {
         "category": "kdrt",
         "priority": "darurat",
         "victim": "perempuan",
         "location": {"code": "72.10.01.2007", "name": "Sidera", "level": "village"},
         "location_candidates": [],
     }
+    # Why, for staff: the category's evidence, then the priority and the danger signs.
+    assert reasons[0].startswith("kdrt: ")
+    assert reasons[1].startswith("darurat: ")
+    assert any('"lagi dipukul"' in reason for reason in reasons[2:])
     json.dumps(result.to_json())
 
 

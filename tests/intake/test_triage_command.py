@@ -11,7 +11,15 @@ def test_triage_command_resolves_a_village(runner):
     )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert set(out) == {"category", "priority", "victim", "location", "location_candidates"}
+    assert set(out) == {
+        "category",
+        "priority",
+        "victim",
+        "location",
+        "location_candidates",
+        "reasons",
+    }
+    assert out["reasons"][1].startswith("darurat: ")
     assert out["category"] == "kdrt"
     assert out["priority"] == "darurat"
     assert out["location"] == {"code": "72.10.01.2007", "name": "Sidera", "level": "village"}

@@ -58,7 +58,15 @@ def test_triage_never_raises(sulteng: Gazetteer, text: str) -> None:
     assert result.victim in Victim
     assert result.language in ("id", "en")
     data = result.to_json()
-    assert set(data) == {"category", "priority", "victim", "location", "location_candidates"}
+    assert set(data) == {
+        "category",
+        "priority",
+        "victim",
+        "location",
+        "location_candidates",
+        "reasons",
+    }
+    assert all(isinstance(reason, str) for reason in data["reasons"])
     if data["location"] is not None:
         assert data["location_candidates"] == []
 
