@@ -40,6 +40,7 @@ def _configure_logging(app: Flask) -> None:
 def _register(app: Flask) -> None:
     """Attach blueprints, error handlers and CLI commands of every package."""
     import api
+    import console
     import security
     import webhooks
     from alerts import cli as alerts_cli
@@ -57,4 +58,5 @@ def _register(app: Flask) -> None:
     limits_admin.init_app(app)
     intake_jobs.init_app(app)
     api.init_app(app)
+    console.init_app(app)
     security.init_app(app)

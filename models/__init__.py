@@ -3,17 +3,23 @@
 from models.agency import Account, Agency, AgencyKind, Role
 from models.base import Base
 from models.case import (
+    AgeGroup,
     AgencyRole,
     Case,
     CaseAgency,
     CaseEvent,
     CaseStatus,
     ClosureReason,
+    IncidentPlace,
+    Relationship,
     Report,
     RoutingRule,
     Service,
+    Sex,
+    ViolenceForm,
 )
 from models.dialog import Dialog, DialogStatus
+from models.login import LoginAttempt
 from models.message import InboundMessage, InboundStatus
 from models.outbox import Outbox, OutboxStatus, Purpose
 from models.region import Region, RegionLevel
@@ -24,6 +30,7 @@ from models.token import ApiToken
 
 __all__ = [
     "Account",
+    "AgeGroup",
     "Agency",
     "AgencyKind",
     "AgencyRole",
@@ -39,13 +46,16 @@ __all__ = [
     "DialogStatus",
     "InboundMessage",
     "InboundStatus",
+    "IncidentPlace",
     "JobRun",
     "Lease",
+    "LoginAttempt",
     "Outbox",
     "OutboxStatus",
     "Purpose",
     "Region",
     "RegionLevel",
+    "Relationship",
     "Report",
     "Reporter",
     "Role",
@@ -54,4 +64,6 @@ __all__ = [
     "RosterSlot",
     "RoutingRule",
     "Service",
+    "Sex",
+    "ViolenceForm",
 ]
