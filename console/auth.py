@@ -48,7 +48,7 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
 def configure(app: Flask) -> None:
     """Set the session cookie's flags and lifetime."""
     app.session_interface = ConsoleSessionInterface()
-    app.config.setdefault("SESSION_COOKIE_NAME", "sigap_console")
+    app.config["SESSION_COOKIE_NAME"] = "sigap_console"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_PATH"] = "/console"
