@@ -102,9 +102,11 @@ def routing_page() -> ResponseReturnValue:
         text = request.form.get("rules", "")
         try:
             removed, added = routing.import_rules(db.session, text)
-        except routing.RoutingFileError as exc:
+        except ValueError as exc:
+            # RoutingFileError and every other refusal of the routing service (gaps
+            # included) change nothing and are shown as they are.
             db.session.rollback()
-            problems = exc.problems
+            problems = getattr(exc, "problems", None) or [str(exc)]
         else:
             db.session.commit()
             flash(i18n.t("console.done_routing", added=added, removed=removed))

@@ -58,7 +58,11 @@ def rows(
     for c in cases:
         parts = c.region_code.split(".")
         codes.update(".".join(parts[:i]) for i in (2, 3, 4) if len(parts) >= i)
-    names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))))
+    names = dict(
+        session.execute(
+            select(Region.code, Region.name).where(Region.code.in_(sorted(codes)))
+        ).all()
+    )
     out = []
     for c in cases:
         parts = c.region_code.split(".")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +49,7 @@ from models import Account, Agency, Case, CaseStatus, ClosureReason, Report, Rol
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static")  # fmt: skip
+log = logging.getLogger(__name__)
 #: Pages anyone may open without signing in.
 PUBLIC = frozenset({"console.login", "console.static"})
 QUEUE_LIMIT = 100
@@ -135,6 +137,14 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
         return _page_error(400, "console.error_csrf")
     return _page_error(code, f"console.error_{code}" if code in (400, 403, 404, 429) else
                        "console.error_other")  # fmt: skip
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> ResponseReturnValue:
+    # The type only, as core.errors does: a message may carry personal data.
+    log.error("console: unhandled error type=%s", type(exc).__name__)
+    db.session.rollback()
+    return _page_error(500, "console.error_other")
 
 
 @bp.errorhandler(ApiError)
