@@ -142,7 +142,7 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception) -> ResponseReturnValue:
     # The type only, as core.errors does: a message may carry personal data.
-    log.error("console: unhandled error type=%s", type(exc).__name__)
+    log.error("console: unhandled error type=%s %s", type(exc).__name__, exc)
     db.session.rollback()
     return _page_error(500, "console.error_other")
 
