@@ -6,7 +6,9 @@ from markupsafe import Markup, escape
 
 WIDTH = 320
 ROW = 22
-LABEL = 120
+LABEL = 130
+#: Longer labels are cut, with an ellipsis; the full one is in the SVG's <title> of the row.
+LABEL_CHARS = 19
 
 
 def bars(items: list[tuple[str, float]], title: str, unit: str = "") -> Markup:
@@ -18,8 +20,9 @@ def bars(items: list[tuple[str, float]], title: str, unit: str = "") -> Markup:
         y = i * ROW + 2
         width = round((WIDTH - LABEL - 40) * value / top)
         shown = f"{value:g}{unit}"
+        cut = name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
         rows.append(
-            f'<text x="0" y="{y + 15}" class="l">{escape(name[:18])}</text>'
+            f'<text x="0" y="{y + 15}" class="l"><title>{escape(name)}</title>{escape(cut)}</text>'
             f'<rect x="{LABEL}" y="{y + 3}" width="{max(width, 1)}" height="{ROW - 8}"/>'
             f'<text x="{LABEL + width + 4}" y="{y + 15}" class="v">{escape(shown)}</text>'
         )

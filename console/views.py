@@ -112,6 +112,17 @@ def _local(at: datetime | date | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
     return at.strftime("%d-%m-%Y")
 
 
+@bp.app_template_filter("duration")
+def _duration(minutes: float | None) -> str:
+    """Say a number of minutes as people say it: 45 mnt, 7 jam 55 mnt."""
+    if minutes is None:
+        return "–"
+    whole = int(minutes)
+    if whole < 120:
+        return i18n.t("console.minutes", n=whole)
+    return i18n.t("console.hours_minutes", h=whole // 60, m=whole % 60)
+
+
 @bp.app_template_filter("countdown")
 def _countdown(due: datetime | None) -> str:
     """Say how long until a deadline, or how long past it, in words."""
