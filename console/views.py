@@ -41,7 +41,7 @@ from cases import (
 from cases import timeline as timelines
 from cases.routing import CATEGORIES, PRIORITIES, VICTIMS
 from cases.workflow import TRANSITIONS
-from console import auth, i18n, passwords, work
+from console import auth, codes, i18n, passwords, work
 from core import clock
 from core.db import db
 from core.errors import ApiError
@@ -51,7 +51,7 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
                static_folder="static")  # fmt: skip
 log = logging.getLogger(__name__)
 #: Pages anyone may open without signing in.
-PUBLIC = frozenset({"console.login", "console.static"})
+PUBLIC = frozenset({"console.login", "console.login_code", "console.static"})
 QUEUE_LIMIT = 100
 
 
@@ -210,6 +210,31 @@ def _login_refused(key: str, code: int) -> ResponseReturnValue:
         "console/login.html", error=i18n.t(key), next=request.form.get("next", "")
     )
     return page, code
+
+
+@bp.post("/login/code")
+def login_code() -> ResponseReturnValue:
+    """Sign in with a one-time code by SMS: send one, then type it in."""
+    typed = request.form.get("account", "")
+    now, address = clock.now(), auth.client_address()
+    if auth.is_limited(db.session, typed, address, now):
+        return _login_refused("console.login_limited", 429)
+    account = auth.find_account(db.session, typed)
+    if request.form.get("action") == "send":
+        if account is not None:
+            codes.send(db.session, account, now)
+        db.session.commit()
+        # The same answer whether or not the account exists or a code went out.
+        sent = i18n.t("console.code_sent")
+        form_next = request.form.get("next", "")
+        return render_template("console/login.html", code_for=typed, sent=sent, next=form_next)
+    ok = codes.redeem(db.session, account, request.form.get("code", ""), now)
+    auth.record_attempt(db.session, typed, address, now, ok and auth.may_sign_in(account))
+    db.session.commit()
+    if not ok or not auth.may_sign_in(account):
+        return _login_refused("console.code_wrong", 401)
+    auth.start(account, now, g.lang)
+    return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")

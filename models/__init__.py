@@ -19,7 +19,7 @@ from models.case import (
     ViolenceForm,
 )
 from models.dialog import Dialog, DialogStatus
-from models.login import LoginAttempt
+from models.login import LoginAttempt, LoginCode
 from models.message import InboundMessage, InboundStatus
 from models.outbox import Outbox, OutboxStatus, Purpose
 from models.region import Region, RegionLevel
@@ -50,6 +50,7 @@ __all__ = [
     "JobRun",
     "Lease",
     "LoginAttempt",
+    "LoginCode",
     "Outbox",
     "OutboxStatus",
     "Purpose",

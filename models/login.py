@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -25,3 +25,17 @@ class LoginAttempt(Base):
     #: Keyed hash of the client's address.
     address: Mapped[str] = mapped_column(String(64))
     is_success: Mapped[bool] = mapped_column(default=False)
+
+
+class LoginCode(Base):
+    """A one-time console sign-in code sent by SMS to an account's registered phone."""
+
+    __tablename__ = "login_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    #: Keyed hash of the code with the account id: the code itself is never stored.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -33,6 +33,7 @@ class Purpose(enum.StrEnum):
     DIGEST = "digest"
     SUMMARY = "summary"
     ADMIN = "admin"
+    LOGIN_CODE = "login_code"  # a one-time console sign-in code, to the account's own phone
 
 
 class Outbox(Base):

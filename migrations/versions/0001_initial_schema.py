@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 01:03:58.648149
+Create Date: 2026-12-02 01:28:14.099946
 """
 
 from collections.abc import Sequence
@@ -447,6 +447,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_cases_updated_at"), ["updated_at"], unique=False)
 
     op.create_table(
+        "login_code",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_login_code_account_id_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_code")),
+    )
+    with op.batch_alter_table("login_code", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_code_account_id"), ["account_id"], unique=False)
+
+    op.create_table(
         "roster_override",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=False),
@@ -592,6 +608,7 @@ def upgrade() -> None:
                 "digest",
                 "summary",
                 "admin",
+                "login_code",
                 name="purpose",
                 native_enum=False,
                 length=20,
@@ -736,6 +753,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_roster_override_account_id"))
 
     op.drop_table("roster_override")
+    with op.batch_alter_table("login_code", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_code_account_id"))
+
+    op.drop_table("login_code")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_updated_at"))
         batch_op.drop_index(batch_op.f("ix_cases_region_code"))
