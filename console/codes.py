@@ -40,16 +40,23 @@ def send(session: Session, account: Account, now: datetime) -> bool:
         return False
     code = f"{secrets.randbelow(10**6):06d}"
     row = LoginCode(
-        account_id=account.id, code_hash=_hash(account.id, code), created_at=now,
+        account_id=account.id,
+        code_hash=_hash(account.id, code),
+        created_at=now,
         expires_at=now + LIFETIME,
-    )  # fmt: skip
+    )
     session.add(row)
     session.flush()
     outbox.enqueue(
-        session, key=f"login-code:{row.id}", purpose=Purpose.LOGIN_CODE, to=account.phone,
-        channel="sms", body=i18n.t("console.sms_code", code=code), account_id=account.id,
+        session,
+        key=f"login-code:{row.id}",
+        purpose=Purpose.LOGIN_CODE,
+        to=account.phone,
+        channel="sms",
+        body=i18n.t("console.sms_code", code=code),
+        account_id=account.id,
         now=now,
-    )  # fmt: skip
+    )
     return True
 
 

@@ -60,12 +60,14 @@ def dashboard_figures(now: datetime) -> dict[str, Any]:
         "start": start,
         "total": len(found),
         "by_week": by_week,
-        "by_category": [(i18n.label("category", k), v) for k, v in
-                        Counter(c.category for c in found).most_common()],
+        "by_category": [
+            (i18n.label("category", k), v)
+            for k, v in Counter(c.category for c in found).most_common()
+        ],
         "by_regency": [(places(db.session, k)[0], v) for k, v in regencies.most_common(10)],
         "share_in_time": round(100 * in_time / len(due)) if due else None,
         "median_minutes": round(statistics.median(waits)) if waits else None,
-    }  # fmt: skip
+    }
 
 
 @bp.get("/dashboard")
@@ -152,9 +154,14 @@ def roster_page(code: str) -> ResponseReturnValue:
     ).all()
     names = {a.id: a.name for a in staff}
     page = render_template(
-        "console/roster.html", agency=agency, roster=shown, staff=staff, names=names,
-        roles=list(RosterRole), error=error,
-    )  # fmt: skip
+        "console/roster.html",
+        agency=agency,
+        roster=shown,
+        staff=staff,
+        names=names,
+        roles=list(RosterRole),
+        error=error,
+    )
     return page, 400 if error else 200
 
 
@@ -195,9 +202,10 @@ def accounts_page() -> ResponseReturnValue:
             return redirect(url_for("console.accounts_page"))
         db.session.rollback()
     rows = db.session.execute(
-        select(Account, Agency.code).outerjoin(Agency, Agency.id == Account.agency_id)
+        select(Account, Agency.code)
+        .outerjoin(Agency, Agency.id == Account.agency_id)
         .order_by(Account.id)
-    ).all()  # fmt: skip
+    ).all()
     agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
     page = render_template(
         "console/accounts.html", rows=rows, agencies=agencies, roles=list(Role), error=error
@@ -218,7 +226,7 @@ def _create_account(form: Any) -> str | None:
     if (region and db.session.get(Region, region) is None) or (
         role == Role.FACILITATOR and not region
     ):
-        return "console.error_account_region"  # fmt: skip
+        return "console.error_account_region"
     number = None
     if form.get("phone", "").strip():
         try:
@@ -227,11 +235,16 @@ def _create_account(form: Any) -> str | None:
             return "console.error_account_phone"
         if db.session.scalar(select(Account.id).where(Account.phone_hash == lookup_hash(number))):
             return "console.error_account_phone_taken"
-    db.session.add(Account(
-        role=Role(role), name=form["name"].strip(), phone=number,
-        phone_hash=lookup_hash(number) if number else None,
-        agency_id=agency.id if agency else None, region_code=region,
-    ))  # fmt: skip
+    db.session.add(
+        Account(
+            role=Role(role),
+            name=form["name"].strip(),
+            phone=number,
+            phone_hash=lookup_hash(number) if number else None,
+            agency_id=agency.id if agency else None,
+            region_code=region,
+        )
+    )
     db.session.flush()
     return None
 
@@ -310,8 +323,11 @@ def export() -> ResponseReturnValue:
     data = [row for _, row in found]
     header = lambda c: i18n.t(f"export.{c}")  # noqa: E731
     body = exports.to_csv(data, header) if fmt == "csv" else exports.to_xlsx(data, header)
-    kind = "text/csv; charset=utf-8" if fmt == "csv" else (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    kind = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    )
     name = f"sigap-simfoni-{first.isoformat()}-{last.isoformat()}.{fmt}"
     return (
         body,

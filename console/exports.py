@@ -100,15 +100,25 @@ def rows(
 
 
 def audit(
-    session: Session, who: Caller, found: list[Case], fmt: str, start: datetime, end: datetime,
+    session: Session,
+    who: Caller,
+    found: list[Case],
+    fmt: str,
+    start: datetime,
+    end: datetime,
     now: datetime,
-) -> None:  # fmt: skip
+) -> None:
     """Write the export into the timeline of every case it carried."""
     for c in found:
         timeline.record(
-            session, c, "exported", now, who.account, format=fmt,
+            session,
+            c,
+            "exported",
+            now,
+            who.account,
+            format=fmt,
             period=f"{start.date().isoformat()}/{end.date().isoformat()}",
-        )  # fmt: skip
+        )
     session.flush()
 
 

@@ -47,8 +47,9 @@ from core.db import db
 from core.errors import ApiError
 from models import Account, Agency, Case, CaseStatus, ClosureReason, Report, Role, Service
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
-               static_folder="static")  # fmt: skip
+bp = Blueprint(
+    "console", __name__, url_prefix="/console", template_folder="templates", static_folder="static"
+)
 log = logging.getLogger(__name__)
 #: Pages anyone may open without signing in.
 PUBLIC = frozenset({"console.login", "console.login_code", "console.static"})
@@ -128,13 +129,15 @@ def _countdown(due: datetime | None) -> str:
     """Say how long until a deadline, or how long past it, in words."""
     if due is None:
         return "–"
-    left = due - clock.now()
-    minutes = int(abs(left.total_seconds()) // 60)
-    span = i18n.t("console.minutes", n=minutes) if minutes < 120 else (
-        i18n.t("console.hours", n=minutes // 60) if minutes < 48 * 60
-        else i18n.t("console.days", n=minutes // 1440))  # fmt: skip
-    return i18n.t("console.due_in", span=span) if left.total_seconds() >= 0 else i18n.t(
-        "console.overdue_by", span=span)  # fmt: skip
+    left = (due - clock.now()).total_seconds()
+    minutes = int(abs(left) // 60)
+    if minutes < 120:
+        span = i18n.t("console.minutes", n=minutes)
+    elif minutes < 48 * 60:
+        span = i18n.t("console.hours", n=minutes // 60)
+    else:
+        span = i18n.t("console.days", n=minutes // 1440)
+    return i18n.t("console.due_in" if left >= 0 else "console.overdue_by", span=span)
 
 
 def _page_error(code: int, key: str) -> ResponseReturnValue:
@@ -146,8 +149,9 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
     code = exc.code or 500
     if exc.description == "csrf":
         return _page_error(400, "console.error_csrf")
-    return _page_error(code, f"console.error_{code}" if code in (400, 403, 404, 429) else
-                       "console.error_other")  # fmt: skip
+    return _page_error(
+        code, f"console.error_{code}" if code in (400, 403, 404, 429) else "console.error_other"
+    )
 
 
 @bp.errorhandler(Exception)
@@ -302,9 +306,14 @@ def queue() -> ResponseReturnValue:
         row["awaiting"] = c.status in AWAITING_ACK
         row["may_ack"] = row["awaiting"] and g.caller.role == Role.STAFF
     return render_template(
-        "console/queue.html", rows=rows, filters=filters, statuses=list(CaseStatus),
-        categories=CATEGORIES, priorities=PRIORITIES, limit=QUEUE_LIMIT,
-    )  # fmt: skip
+        "console/queue.html",
+        rows=rows,
+        filters=filters,
+        statuses=list(CaseStatus),
+        categories=CATEGORIES,
+        priorities=PRIORITIES,
+        limit=QUEUE_LIMIT,
+    )
 
 
 # --- one case -------------------------------------------------------------------------------
@@ -313,7 +322,7 @@ def queue() -> ResponseReturnValue:
 def _names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = db.session.execute(select(Account.id, Account.name).where(Account.id.in_(ids)))
+    rows = db.session.execute(select(Account.id, Account.name).where(Account.id.in_(sorted(ids))))
     return dict(rows.all())
 
 
@@ -324,42 +333,51 @@ def case_page(reference: str) -> ResponseReturnValue:
     found = scope.find(db.session, who, reference)
     record_read(db.session, found, who.account, clock.now())
     db.session.commit()
-    readable = scope.may_read_text(db.session, who, found)
+    return render_template("console/case.html", **_case_view(who, found))
+
+
+def _case_view(who: scope.Caller, found: Case) -> dict[str, Any]:
+    """What the case page shows and offers to this caller."""
     reports = db.session.scalars(
         select(Report).where(Report.case_id == found.id).order_by(Report.id)
     ).all()
     events = list(found.events)
-    names = _names({e.actor_account_id for e in events if e.actor_account_id})
-    readers: dict[int, datetime] = {}
-    for e in events:
-        if e.kind == "read" and e.actor_account_id:
-            readers[e.actor_account_id] = e.at
-    agencies = db.session.scalars(select(Agency).where(Agency.is_active.is_(True))
-                                  .order_by(Agency.code)).all()  # fmt: skip
+    # The latest read of each reader, in the order they last read it.
+    readers = {e.actor_account_id: e.at for e in events if e.kind == "read" and e.actor_account_id}
     works = who.role in scope.DEPLOYMENT_WIDE or (
         who.role == Role.STAFF and scope.is_on_case(db.session, found, who.account)
     )
-    return render_template(
-        "console/case.html", case=found, summary=cases_out(db.session, [found])[0],
-        reports=reports, readable=readable, events=events, names=names,
-        details=timelines.details, readers=sorted(readers.items(), key=lambda r: r[1]),
-        agencies=agencies, works=works,
-        may_ack=found.status in AWAITING_ACK and who.role == Role.STAFF and works,
-        next_statuses=[s for s in TRANSITIONS[found.status]
-                       if s not in (CaseStatus.DIRUJUK, CaseStatus.SELESAI)],
-        may_close=CaseStatus.SELESAI in TRANSITIONS[found.status],
-        may_refer=CaseStatus.DIRUJUK in TRANSITIONS[found.status],
-        reasons=list(ClosureReason), services=list(Service),
-        simfoni=work.SIMFONI_FIELDS, now=clock.now(),
-    )  # fmt: skip
+    moves = TRANSITIONS[found.status]
+    return {
+        "case": found,
+        "summary": cases_out(db.session, [found])[0],
+        "reports": reports,
+        "readable": scope.may_read_text(db.session, who, found),
+        "events": events,
+        "names": _names({e.actor_account_id for e in events if e.actor_account_id}),
+        "details": timelines.details,
+        "readers": sorted(readers.items(), key=lambda r: r[1]),
+        "agencies": db.session.scalars(
+            select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.code)
+        ).all(),
+        "works": works,
+        "may_ack": found.status in AWAITING_ACK and who.role == Role.STAFF and works,
+        "next_statuses": [s for s in moves if s not in (CaseStatus.DIRUJUK, CaseStatus.SELESAI)],
+        "may_close": CaseStatus.SELESAI in moves,
+        "may_refer": CaseStatus.DIRUJUK in moves,
+        "reasons": list(ClosureReason),
+        "services": list(Service),
+        "simfoni": work.SIMFONI_FIELDS,
+    }
 
 
 def _done(reference: str, key: str) -> ResponseReturnValue:
     db.session.commit()
     flash(i18n.t(key))
     target = request.form.get("next")
-    return redirect(_safe_next(target) if target else url_for("console.case_page",
-                                                              reference=reference))  # fmt: skip
+    return redirect(
+        _safe_next(target) if target else url_for("console.case_page", reference=reference)
+    )
 
 
 def _invalid(reference: str, key: str) -> ResponseReturnValue:
@@ -414,8 +432,7 @@ def refer_case(reference: str) -> ResponseReturnValue:
         return _invalid(found.reference, "console.bad_agency")
     reason = request.form.get("reason", "").strip() or None
     try:
-        refer(db.session, found, agency, clock.now(), who.account, reason, "staff",
-              deployment())  # fmt: skip
+        refer(db.session, found, agency, clock.now(), who.account, reason, "staff", deployment())
     except TransitionNotAllowed:
         return _invalid(found.reference, "console.bad_status")
     except ReasonRequired:
@@ -480,10 +497,15 @@ def new_case() -> ResponseReturnValue:
     elif request.args.get("place"):
         form["place"] = request.args["place"]
     page = render_template(
-        "console/new_case.html", form=form, errors=errors, candidates=candidates,
-        sources=work.STAFF_SOURCES, categories=CATEGORIES, victims=VICTIMS,
+        "console/new_case.html",
+        form=form,
+        errors=errors,
+        candidates=candidates,
+        sources=work.STAFF_SOURCES,
+        categories=CATEGORIES,
+        victims=VICTIMS,
         priorities=PRIORITIES,
-    )  # fmt: skip
+    )
     return page, 400 if errors else 200
 
 
@@ -506,8 +528,12 @@ def _file_from(form: dict[str, str], errors: list[str], candidates: list[Any]) -
     text = form.get("text", "").strip()
     if not text:
         errors.append("console.error_text")
-    for name, allowed in (("category", CATEGORIES), ("victim", VICTIMS),
-                          ("priority", PRIORITIES), ("source", work.STAFF_SOURCES)):  # fmt: skip
+    for name, allowed in (
+        ("category", CATEGORIES),
+        ("victim", VICTIMS),
+        ("priority", PRIORITIES),
+        ("source", work.STAFF_SOURCES),
+    ):
         if form.get(name) not in allowed:
             errors.append(f"console.error_{name}")
     region = form.get("region_code") or None
@@ -519,9 +545,16 @@ def _file_from(form: dict[str, str], errors: list[str], candidates: list[Any]) -
     if errors:
         return None
     contact = {"ya": True, "tidak": False}.get(form.get("may_contact", ""))
-    item = work.StaffReport(form["source"], text, form["category"], form["victim"],
-                            form["priority"], region, form.get("is_anonymous") == "1",
-                            contact)  # fmt: skip
+    item = work.StaffReport(
+        form["source"],
+        text,
+        form["category"],
+        form["victim"],
+        form["priority"],
+        region,
+        form.get("is_anonymous") == "1",
+        contact,
+    )
     case_ = work.file_for_staff(db.session, item, g.caller.account, clock.now(), deployment())
     db.session.commit()
     return case_

@@ -55,9 +55,14 @@ def close(
     case.closure_reason = reason
     case.services_given = sorted({s.value for s in services})
     timeline.record(
-        session, case, "closure", now, actor, closure_reason=reason.value,
+        session,
+        case,
+        "closure",
+        now,
+        actor,
+        closure_reason=reason.value,
         services=case.services_given,
-    )  # fmt: skip
+    )
     session.flush()
 
 
@@ -133,8 +138,13 @@ def file_for_staff(
         deployment,
     )
     timeline.record(
-        session, filed.case, "filed_by_staff", now, actor, source=item.source,
+        session,
+        filed.case,
+        "filed_by_staff",
+        now,
+        actor,
+        source=item.source,
         report_id=filed.report.id,
-    )  # fmt: skip
+    )
     session.flush()
     return filed.case
