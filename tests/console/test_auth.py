@@ -135,8 +135,9 @@ def test_set_password_reads_standard_input_and_hashes_with_scrypt(runner, people
 
 
 def test_set_password_refuses_a_short_password_and_an_unknown_account(runner, people):
-    short = runner.invoke(args=["accounts", "set-password", str(people.accounts["staff_b"].id)],
-                          input="pendek\n")  # fmt: skip
+    short = runner.invoke(
+        args=["accounts", "set-password", str(people.accounts["staff_b"].id)], input="pendek\n"
+    )
     assert short.exit_code != 0
     assert "10 characters" in short.output
     unknown = runner.invoke(args=["accounts", "set-password", "9999"], input="panjang-sekali-1\n")
@@ -178,8 +179,12 @@ def test_after_sign_in_only_a_console_path_is_followed(app, people):
         ("https://example.org/", "/console/"),
         ("//evil", "/console/"),
     ):
-        form = {"account": str(people.accounts["coordinator"].id), "password": PASSWORD,
-                "csrf_token": token, "next": target}  # fmt: skip
+        form = {
+            "account": str(people.accounts["coordinator"].id),
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": target,
+        }
         assert client.post("/console/login", data=form).headers["Location"] == expected
         token = csrf(client, "/console/")
         post(client, "/console/logout")

@@ -55,7 +55,10 @@ def test_queue_filters(as_role, people):
     assert _queue(client, "?category=kdrt") == [a, b]
     assert _queue(client, "?region=72.71") == [b]
     assert set(_queue(client, "?opened_from=2026-03-10&opened_to=2026-03-10")) == {
-        a, b, other.reference}  # fmt: skip
+        a,
+        b,
+        other.reference,
+    }
     assert _queue(client, "?opened_from=2026-03-11") == []
     post(client, f"/console/cases/{b}/status", {"status": "ditolak", "reason": "uji"})
     assert b not in _queue(client)
@@ -66,8 +69,11 @@ def test_queue_filters(as_role, people):
 def test_acknowledging_from_the_queue(as_role, people):
     client = as_role("staff_a")
     case = people.cases["a"]
-    response = post(client, f"/console/cases/{case.reference}/acknowledge",
-                    {"next": "/console/?priority=tinggi"})  # fmt: skip
+    response = post(
+        client,
+        f"/console/cases/{case.reference}/acknowledge",
+        {"next": "/console/?priority=tinggi"},
+    )
     assert response.headers["Location"] == "/console/?priority=tinggi"
     db.session.expire_all()
     assert case.status.value == "diterima"
@@ -113,8 +119,7 @@ def test_a_reason_outside_the_list_closes_nothing(as_role, people):
     client = as_role("staff_a")
     case = people.cases["a"]
     post(client, f"/console/cases/{case.reference}/acknowledge")
-    response = post(client, f"/console/cases/{case.reference}/close",
-                    {"closure_reason": "bosan"})  # fmt: skip
+    response = post(client, f"/console/cases/{case.reference}/close", {"closure_reason": "bosan"})
     assert response.status_code == 303
     db.session.expire_all()
     assert case.status.value == "diterima"
@@ -135,8 +140,11 @@ def test_note_and_referral(as_role, people):
     client = as_role("staff_a")
     case = people.cases["a"]
     post(client, f"/console/cases/{case.reference}/note", {"text": "korban aman di rumah kerabat"})
-    post(client, f"/console/cases/{case.reference}/refer",
-         {"agency": "DINSOS-72", "reason": "butuh rumah aman"})  # fmt: skip
+    post(
+        client,
+        f"/console/cases/{case.reference}/refer",
+        {"agency": "DINSOS-72", "reason": "butuh rumah aman"},
+    )
     db.session.expire_all()
     assert case.status.value == "dirujuk"
     kinds = [e.kind for e in case.events]
@@ -177,8 +185,9 @@ def test_simfoni_fields_are_prefilled_by_triage_and_completed_by_staff(as_role, 
 def test_triage_helps_fill_a_walk_in_case(as_role, people):
     client = as_role("staff_a")
     text = "tolong tetangga sy di desa Sidera dipukuli suaminya sekarang"
-    page = post(client, "/console/cases/new", {"text": text, "action": "triage"},
-                page="/console/cases/new").get_data(as_text=True)  # fmt: skip
+    page = post(
+        client, "/console/cases/new", {"text": text, "action": "triage"}, page="/console/cases/new"
+    ).get_data(as_text=True)
     assert 'value="kdrt" selected' in page
     assert 'value="darurat" selected' in page
     assert 'value="Sidera"' in page
@@ -189,9 +198,16 @@ def test_a_walk_in_case_is_routed_and_alerts_like_any_report(as_role, people):
     seed_demo_rosters(db.session)
     db.session.commit()
     client = as_role("staff_a")
-    form = {"source": "walk_in", "text": "ibu datang ke kantor, anaknya dilecehkan tadi pagi",
-            "category": "kekerasan_seksual", "victim": "anak", "priority": "darurat",
-            "place": "Sidera", "may_contact": "ya", "action": "file"}  # fmt: skip
+    form = {
+        "source": "walk_in",
+        "text": "ibu datang ke kantor, anaknya dilecehkan tadi pagi",
+        "category": "kekerasan_seksual",
+        "victim": "anak",
+        "priority": "darurat",
+        "place": "Sidera",
+        "may_contact": "ya",
+        "action": "file",
+    }
     response = post(client, "/console/cases/new", form, page="/console/cases/new")
     assert response.status_code == 302
     reference = response.headers["Location"].rsplit("/", 1)[1]
@@ -231,7 +247,11 @@ def test_a_place_named_twice_asks_which(as_role, people):
 
 def test_a_walk_in_without_text_is_refused(as_role, people):
     client = as_role("staff_a")
-    response = post(client, "/console/cases/new", {"source": "walk_in", "action": "file"},
-                    page="/console/cases/new")  # fmt: skip
+    response = post(
+        client,
+        "/console/cases/new",
+        {"source": "walk_in", "action": "file"},
+        page="/console/cases/new",
+    )
     assert response.status_code == 400
     assert "Tuliskan apa yang terjadi." in response.get_data(as_text=True)

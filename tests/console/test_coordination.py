@@ -40,8 +40,11 @@ def test_dashboard_draws_the_figures(as_role, people):
 def test_routing_table_saves_through_the_routing_service(as_role, people):
     client = as_role("coordinator")
     before = _rules()
-    text = re.search(r'<textarea id="rules"[^>]*>(.*?)</textarea>',
-                     client.get("/console/routing").get_data(as_text=True), re.S)[1]  # fmt: skip
+    text = re.search(
+        r'<textarea id="rules"[^>]*>(.*?)</textarea>',
+        client.get("/console/routing").get_data(as_text=True),
+        re.S,
+    )[1]
     text = text.replace("&#34;", '"').replace("&amp;", "&").replace("&#39;", "'")
     extra = "kdrt,*,*,72.10.01,DINSOS-72,supporting,,\n"
     response = post(client, "/console/routing", {"rules": text + extra}, page="/console/routing")
@@ -83,12 +86,23 @@ def test_rosters_weekly_pattern_and_override(as_role, people):
     client = as_role("coordinator")
     staff = people.accounts["staff_a"]
     path = f"/console/rosters/{AGENCY_A}"
-    weekly = {"kind": "weekly", "weekdays": "mon-fri", "starts": "08:00", "ends": "16:00",
-              "account_id": staff.id, "role": "primary"}  # fmt: skip
+    weekly = {
+        "kind": "weekly",
+        "weekdays": "mon-fri",
+        "starts": "08:00",
+        "ends": "16:00",
+        "account_id": staff.id,
+        "role": "primary",
+    }
     assert post(client, path, weekly, page=path).status_code == 302
     assert db.session.scalar(select(func.count()).select_from(RosterSlot)) == 5
-    override = {"kind": "override", "starts_on": "2026-03-20", "ends_on": "2026-03-21",
-                "account_id": staff.id, "role": "backup"}  # fmt: skip
+    override = {
+        "kind": "override",
+        "starts_on": "2026-03-20",
+        "ends_on": "2026-03-21",
+        "account_id": staff.id,
+        "role": "backup",
+    }
     assert post(client, path, override, page=path).status_code == 302
     assert db.session.scalar(select(RosterOverride)).role.value == "backup"
     page = client.get(path).get_data(as_text=True)
@@ -102,11 +116,11 @@ def test_rosters_weekly_pattern_and_override(as_role, people):
 
 def test_create_deactivate_and_reactivate_an_account(as_role, people, app):
     client = as_role("coordinator")
-    form = {"role": "staff", "name": "Petugas Baru", "phone": "+6280800009999",
-            "agency": AGENCY_A}  # fmt: skip
+    form = {"role": "staff", "name": "Petugas Baru", "phone": "+6280800009999", "agency": AGENCY_A}
     assert post(client, "/console/accounts", form, page="/console/accounts").status_code == 302
-    created = db.session.scalar(select(Account).where(Account.role == "staff").order_by(
-        Account.id.desc()))  # fmt: skip
+    created = db.session.scalar(
+        select(Account).where(Account.role == "staff").order_by(Account.id.desc())
+    )
     assert created.agency_id == people.agencies[AGENCY_A].id
     again = post(client, "/console/accounts", form, page="/console/accounts")
     assert again.status_code == 400
@@ -123,8 +137,9 @@ def test_create_deactivate_and_reactivate_an_account(as_role, people, app):
 def test_a_facilitators_token_is_shown_once_as_a_qr_code_and_works(as_role, people, client):
     coordinator = as_role("coordinator")
     facilitator = people.accounts["facilitator"]
-    page = post(coordinator, f"/console/accounts/{facilitator.id}/token",
-                page="/console/accounts").get_data(as_text=True)  # fmt: skip
+    page = post(
+        coordinator, f"/console/accounts/{facilitator.id}/token", page="/console/accounts"
+    ).get_data(as_text=True)
     token = re.search(r'<code class="token">(sigap_[^<]+)</code>', page)[1]
     assert "<svg" in page
     api = client.get("/api/v1/sync/changes", headers={"Authorization": f"Bearer {token}"})
@@ -136,11 +151,19 @@ def test_a_coordinator_sets_a_password_and_the_old_sessions_end(as_role, people,
     clock.freeze(clock.now() + timedelta(minutes=1))
     coordinator = as_role("coordinator")
     target = people.accounts["staff_a"]
-    post(coordinator, f"/console/accounts/{target.id}/password",
-         {"password": "sandi-baru-panjang"}, page="/console/accounts")  # fmt: skip
+    post(
+        coordinator,
+        f"/console/accounts/{target.id}/password",
+        {"password": "sandi-baru-panjang"},
+        page="/console/accounts",
+    )
     assert staff_client.get("/console/").status_code == 302
-    short = post(coordinator, f"/console/accounts/{target.id}/password", {"password": "pendek"},
-                 page="/console/accounts")  # fmt: skip
+    short = post(
+        coordinator,
+        f"/console/accounts/{target.id}/password",
+        {"password": "pendek"},
+        page="/console/accounts",
+    )
     assert short.status_code == 303
 
 

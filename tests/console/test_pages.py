@@ -9,9 +9,16 @@ from console import i18n
 LIMIT = 100 * 1024
 PAGES = {
     "staff_a": ["/console/", "/console/cases/{a}", "/console/cases/new", "/console/export"],
-    "coordinator": ["/console/", "/console/dashboard", "/console/routing", "/console/rosters",
-                    "/console/rosters/DP3A-7210", "/console/accounts", "/console/cases/{a}"],
-}  # fmt: skip
+    "coordinator": [
+        "/console/",
+        "/console/dashboard",
+        "/console/routing",
+        "/console/rosters",
+        "/console/rosters/DP3A-7210",
+        "/console/accounts",
+        "/console/cases/{a}",
+    ],
+}
 
 
 @pytest.mark.parametrize("role", list(PAGES))

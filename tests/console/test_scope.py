@@ -92,8 +92,9 @@ def test_work_on_a_case(as_role, people, role, which, action):
         db.session.commit()
     db.session.expire_all()
     before, status = _events(case.id), case.status
-    response = post(client, f"/console/cases/{case.reference}/{action}", WRITES[action],
-                    page="/console/login")  # fmt: skip
+    response = post(
+        client, f"/console/cases/{case.reference}/{action}", WRITES[action], page="/console/login"
+    )
     db.session.expire_all()
     if _visible(role, key) and action in ALLOWED[role]:
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
@@ -104,15 +105,21 @@ def test_work_on_a_case(as_role, people, role, which, action):
     elif _visible(role, key):
         assert response.status_code == 403
     else:
-        nonexistent = post(client, f"/console/cases/ZZZZZZ/{action}", WRITES[action],
-                           page="/console/login")  # fmt: skip
+        nonexistent = post(
+            client, f"/console/cases/ZZZZZZ/{action}", WRITES[action], page="/console/login"
+        )
         assert response.status_code == nonexistent.status_code == 404
         assert response.get_data() == nonexistent.get_data()
     assert (_events(case.id), case.status) == (before, status)
 
 
-COORDINATION = ("/console/dashboard", "/console/routing", "/console/rosters",
-                "/console/rosters/DP3A-7210", "/console/accounts")  # fmt: skip
+COORDINATION = (
+    "/console/dashboard",
+    "/console/routing",
+    "/console/rosters",
+    "/console/rosters/DP3A-7210",
+    "/console/accounts",
+)
 
 
 @pytest.mark.parametrize("path", COORDINATION)
