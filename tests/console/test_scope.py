@@ -69,8 +69,11 @@ def test_read_a_case_page(as_role, people, role, which):
         assert response.status_code == 302
     elif _visible(role, key):
         assert response.status_code == 200
-        kinds = db.session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id))
-        assert list(kinds)[-1] == "read"
+        last = db.session.scalar(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc())
+        )
+        assert last.kind == "read"
+        assert last.actor_account_id == people.accounts[role].id
         assert _events(case.id) == before + 1
         return
     else:
