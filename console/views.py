@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -45,7 +46,17 @@ from console import auth, codes, i18n, passwords, work
 from core import clock
 from core.db import db
 from core.errors import ApiError
-from models import Account, Agency, Case, CaseStatus, ClosureReason, Report, Role, Service
+from models import (
+    Account,
+    Agency,
+    Case,
+    CaseStatus,
+    ClosureReason,
+    InboundMessage,
+    Report,
+    Role,
+    Service,
+)
 
 bp = Blueprint(
     "console", __name__, url_prefix="/console", template_folder="templates", static_folder="static"
@@ -319,6 +330,22 @@ def queue() -> ResponseReturnValue:
 # --- one case -------------------------------------------------------------------------------
 
 
+def _media(reports: list[Report]) -> dict[int, list[str]]:
+    """The kinds of file each report's message carried (references only: never fetched here)."""
+    ids = {r.inbound_message_id: r.id for r in reports if r.inbound_message_id}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(InboundMessage.id, InboundMessage.media).where(InboundMessage.id.in_(sorted(ids)))
+    ).all()
+    found: dict[int, list[str]] = {}
+    for message_id, media in rows:
+        kinds = [m.get("content_type") or "?" for m in json.loads(media or "[]")]
+        if kinds:
+            found[ids[message_id]] = kinds
+    return found
+
+
 def _names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
@@ -348,11 +375,13 @@ def _case_view(who: scope.Caller, found: Case) -> dict[str, Any]:
         who.role == Role.STAFF and scope.is_on_case(db.session, found, who.account)
     )
     moves = TRANSITIONS[found.status]
+    readable = scope.may_read_text(db.session, who, found)
     return {
         "case": found,
         "summary": cases_out(db.session, [found])[0],
         "reports": reports,
-        "readable": scope.may_read_text(db.session, who, found),
+        "readable": readable,
+        "media": _media(reports) if readable else {},
         "events": events,
         "names": _names({e.actor_account_id for e in events if e.actor_account_id}),
         "details": timelines.details,

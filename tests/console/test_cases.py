@@ -255,3 +255,38 @@ def test_a_walk_in_without_text_is_refused(as_role, people):
     )
     assert response.status_code == 400
     assert "Tuliskan apa yang terjadi." in response.get_data(as_text=True)
+
+
+def test_case_page_names_the_files_a_message_carried_to_those_who_may_read(as_role, people):
+    import json
+
+    from cases import Deployment, ReportIn, file_report
+    from models import InboundMessage
+
+    message = InboundMessage(
+        provider="twilio",
+        channel="whatsapp",
+        provider_message_id="MM0001",
+        sender_hash="x" * 64,
+        sender="+628080000099",
+        body="foto luka",
+        media=json.dumps([{"url": "https://api.twilio.com/m/1", "content_type": "image/jpeg"}] * 2),
+    )
+    db.session.add(message)
+    db.session.flush()
+    item = ReportIn(
+        "whatsapp",
+        "foto luka",
+        "kdrt",
+        "perempuan",
+        "tinggi",
+        SIDERA,
+        inbound_message_id=message.id,
+    )
+    case = file_report(db.session, item, clock.now(), Deployment()).case
+    db.session.commit()
+    staff = as_role("staff_a").get(f"/console/cases/{case.reference}").get_data(as_text=True)
+    assert "Lampiran: 2 (image/jpeg)" in staff
+    assert "api.twilio.com" not in staff
+    admin = as_role("admin").get(f"/console/cases/{case.reference}").get_data(as_text=True)
+    assert "Lampiran" not in admin
