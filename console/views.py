@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +22,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, case, false, or_, select
 from werkzeug.exceptions import HTTPException
 
 from api import scope
@@ -281,6 +282,22 @@ def _queue_filters() -> dict[str, Any]:
     }
 
 
+_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+
+
+def _region_codes(typed: str) -> list[str]:
+    """A region filter as codes: a code as typed, or the places a name may be."""
+    if _CODE.match(typed):
+        return [typed]
+    from intake.gazetteer import current
+
+    gazetteer = current()
+    match = gazetteer.resolve(typed) if gazetteer is not None else None
+    if match is None:
+        return []
+    return [match.place.code] if match.place else match.candidate_codes
+
+
 def queue_query(filters: dict[str, Any], now: datetime) -> Any:
     """The caller's cases, overdue first, then the most urgent, then the nearest deadline."""
     query = select(Case).where(scope.visible(g.caller))
@@ -293,7 +310,8 @@ def queue_query(filters: dict[str, Any], now: datetime) -> Any:
         if filters[name]:
             query = query.where(getattr(Case, name) == filters[name])
     if filters["region"]:
-        query = query.where(scope.inside(Case.region_code, filters["region"]))
+        codes = _region_codes(filters["region"])
+        query = query.where(or_(false(), *(scope.inside(Case.region_code, c) for c in codes)))
     if filters["opened_from"]:
         start = datetime.combine(filters["opened_from"], time(0), tzinfo=zone())
         query = query.where(Case.opened_at >= start)

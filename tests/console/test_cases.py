@@ -54,6 +54,8 @@ def test_queue_filters(as_role, people):
     assert _queue(client, "?priority=biasa") == [other.reference]
     assert _queue(client, "?category=kdrt") == [a, b]
     assert _queue(client, "?region=72.71") == [b]
+    assert _queue(client, "?region=Sidera") == [a, other.reference]
+    assert _queue(client, "?region=Tidakadadesa") == []
     assert set(_queue(client, "?opened_from=2026-03-10&opened_to=2026-03-10")) == {
         a,
         b,
