@@ -169,7 +169,7 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception) -> ResponseReturnValue:
     # The type only, as core.errors does: a message may carry personal data.
-    log.error("console: unhandled error type=%s %s", type(exc).__name__, exc)
+    log.error("console: unhandled error type=%s", type(exc).__name__)
     db.session.rollback()
     return _page_error(500, "console.error_other")
 
@@ -501,6 +501,13 @@ def close_case(reference: str) -> ResponseReturnValue:
     except TransitionNotAllowed:
         return _invalid(found.reference, "console.bad_status")
     return _done(found.reference, "console.done_closed")
+
+
+@bp.post("/cases/<reference>/police-report")
+def police_report(reference: str) -> ResponseReturnValue:
+    who, found = scope.case_to_work_on(db.session, reference)
+    work.record_police_report(db.session, found, clock.now(), who.account)
+    return _done(found.reference, "console.done_police")
 
 
 @bp.post("/cases/<reference>/simfoni")

@@ -148,3 +148,14 @@ def file_for_staff(
     )
     session.flush()
     return filed.case
+
+
+def record_police_report(session: Session, case: Case, now: datetime, actor: Account) -> bool:
+    """Record that the case was reported to the police (UU TPKS art. 41); False if it was."""
+    if case.police_reported_at is not None:
+        return False
+    case.police_reported_at = now
+    case.updated_at = now
+    timeline.record(session, case, "police_reported", now, actor)
+    session.flush()
+    return True

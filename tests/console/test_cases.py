@@ -104,6 +104,19 @@ def test_case_page_shows_the_uu_tpks_police_report_deadline(as_role, people):
     assert "13-03-2026 09:00" in page
 
 
+def test_staff_record_the_police_report_once(as_role, people):
+    case = _file(people, category="kekerasan_seksual", priority="tinggi")
+    client = as_role("staff_a")
+    clock.freeze(clock.now() + timedelta(minutes=20))
+    post(client, f"/console/cases/{case.reference}/police-report")
+    post(client, f"/console/cases/{case.reference}/police-report")
+    db.session.expire_all()
+    assert case.police_reported_at == clock.now()
+    assert [e.kind for e in case.events].count("police_reported") == 1
+    page = client.get(f"/console/cases/{case.reference}").get_data(as_text=True)
+    assert "Sudah dilaporkan ke polisi</button>" not in page
+
+
 def test_close_with_a_reason_and_the_services_given(as_role, people):
     client = as_role("staff_a")
     case = people.cases["a"]

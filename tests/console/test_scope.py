@@ -27,6 +27,7 @@ WRITES: dict[str, dict[str, Any]] = {
     "refer": {"agency": "DINSOS-72", "reason": "butuh rumah aman"},
     "close": {"closure_reason": "bukan_kasus", "reason": "uji"},
     "simfoni": {"victim_age_group": "25-44"},
+    "police-report": {},
 }
 #: As in the API: staff on the case do everything; deployment-wide roles all but acknowledge.
 ALLOWED = {
