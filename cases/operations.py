@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from alerts import notify
-from cases import references, timeline, workflow
+from cases import references, simfoni, timeline, workflow
 from cases.deadlines import DEFAULT_ZONE, ack_due, police_report_due
 from cases.routing import CATEGORIES, PRIORITIES, VICTIMS, route
 from cases.workflow import AWAITING_ACK, CLOSED
@@ -270,6 +270,7 @@ def _open_case(
         police_report_due_at=police_report_due(report.category, now),
         updated_at=now,
     )
+    simfoni.apply_prefill(case)
     _insert_with_reference(session, case)
     report.case = case
     session.flush()

@@ -41,6 +41,7 @@ def _configure_logging(app: Flask) -> None:
 def _register(app: Flask) -> None:
     """Attach blueprints, error handlers and CLI commands of every package."""
     import api
+    import console
     import facilitator
     import ops
     import security
@@ -61,5 +62,6 @@ def _register(app: Flask) -> None:
     intake_jobs.init_app(app)
     api.init_app(app)
     facilitator.init_app(app)
+    console.init_app(app)
     security.init_app(app)
     ops.init_app(app)

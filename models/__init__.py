@@ -3,15 +3,20 @@
 from models.agency import Account, Agency, AgencyKind, Role
 from models.base import Base
 from models.case import (
+    AgeGroup,
     AgencyRole,
     Case,
     CaseAgency,
     CaseEvent,
     CaseStatus,
     ClosureReason,
+    IncidentPlace,
+    Relationship,
     Report,
     RoutingRule,
     Service,
+    Sex,
+    ViolenceForm,
 )
 from models.casework import (
     ClusterAlert,
@@ -22,6 +27,7 @@ from models.casework import (
     ServiceReferral,
 )
 from models.dialog import Dialog, DialogStatus
+from models.login import LoginAttempt, LoginCode
 from models.message import InboundMessage, InboundStatus
 from models.outbox import Outbox, OutboxStatus, Purpose
 from models.region import Region, RegionLevel
@@ -32,6 +38,7 @@ from models.token import ApiToken
 
 __all__ = [
     "Account",
+    "AgeGroup",
     "Agency",
     "AgencyKind",
     "AgencyRole",
@@ -50,8 +57,11 @@ __all__ = [
     "FollowUpTask",
     "InboundMessage",
     "InboundStatus",
+    "IncidentPlace",
     "JobRun",
     "Lease",
+    "LoginAttempt",
+    "LoginCode",
     "Outbox",
     "OutboxStatus",
     "Purpose",
@@ -59,6 +69,7 @@ __all__ = [
     "ReferralStatus",
     "Region",
     "RegionLevel",
+    "Relationship",
     "Report",
     "Reporter",
     "Role",
@@ -68,4 +79,6 @@ __all__ = [
     "RoutingRule",
     "Service",
     "ServiceReferral",
+    "Sex",
+    "ViolenceForm",
 ]

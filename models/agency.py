@@ -56,5 +56,9 @@ class Account(Base):
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: scrypt hash of the console password (console/passwords.py); None: no console login.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    #: Console sessions started before this are over (a new password ends the old sessions).
+    password_changed_at: Mapped[datetime | None]
 
     agency: Mapped[Agency | None] = relationship(back_populates="accounts")

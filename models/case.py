@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -44,6 +44,60 @@ class Service(enum.StrEnum):
     REPATRIATION = "pemulangan"
 
 
+class IncidentPlace(enum.StrEnum):
+    """Where the violence happened, as SIMFONI-PPA records it."""
+
+    HOUSEHOLD = "rumah_tangga"
+    WORKPLACE = "tempat_kerja"
+    SCHOOL = "sekolah"
+    PUBLIC_PLACE = "fasilitas_umum"
+    OTHER = "lainnya"
+
+
+class ViolenceForm(enum.StrEnum):
+    """The form of violence, as SIMFONI-PPA records it."""
+
+    PHYSICAL = "fisik"
+    PSYCHOLOGICAL = "psikis"
+    SEXUAL = "seksual"
+    EXPLOITATION = "eksploitasi"
+    TRAFFICKING = "trafficking"
+    NEGLECT = "penelantaran"
+    OTHER = "lainnya"
+
+
+class AgeGroup(enum.StrEnum):
+    """SIMFONI-PPA's age groups, in years."""
+
+    AGE_0_5 = "0-5"
+    AGE_6_12 = "6-12"
+    AGE_13_17 = "13-17"
+    AGE_18_24 = "18-24"
+    AGE_25_44 = "25-44"
+    AGE_45_59 = "45-59"
+    AGE_60_UP = "60+"
+
+
+class Sex(enum.StrEnum):
+    FEMALE = "perempuan"
+    MALE = "laki_laki"
+
+
+class Relationship(enum.StrEnum):
+    """The perpetrator's relationship to the victim, as SIMFONI-PPA records it."""
+
+    PARENT = "orang_tua"
+    FAMILY = "keluarga"
+    SPOUSE = "suami_istri"
+    PARTNER = "pacar"
+    FRIEND = "teman"
+    TEACHER = "guru"
+    EMPLOYER = "majikan"
+    NEIGHBOUR = "tetangga"
+    STRANGER = "orang_lain"
+    OTHER = "lainnya"
+
+
 class AgencyRole(enum.StrEnum):
     PRIMARY = "primary"
     SUPPORTING = "supporting"
@@ -78,6 +132,17 @@ class Case(Base):
     #: Service values given to the victim, for SIMFONI-PPA.
     services_given: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+    # SIMFONI-PPA fields: staff fill them; triage prefills what a report tells (cases/simfoni.py).
+    incident_on: Mapped[date | None]
+    incident_place: Mapped[IncidentPlace | None] = mapped_column(str_enum(IncidentPlace))
+    violence_form: Mapped[ViolenceForm | None] = mapped_column(str_enum(ViolenceForm))
+    victim_age_group: Mapped[AgeGroup | None] = mapped_column(str_enum(AgeGroup))
+    victim_sex: Mapped[Sex | None] = mapped_column(str_enum(Sex))
+    #: None: not known yet.
+    victim_has_disability: Mapped[bool | None]
+    perpetrator_sex: Mapped[Sex | None] = mapped_column(str_enum(Sex))
+    perpetrator_age_group: Mapped[AgeGroup | None] = mapped_column(str_enum(AgeGroup))
+    perpetrator_relationship: Mapped[Relationship | None] = mapped_column(str_enum(Relationship))
 
     agencies: Mapped[list[CaseAgency]] = relationship(
         back_populates="case", cascade="all, delete-orphan"

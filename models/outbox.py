@@ -38,6 +38,7 @@ class Purpose(enum.StrEnum):
     NOTICE = "notice"
     #: A message from staff to a reporter, relayed without showing the number.
     RELAY = "relay"
+    LOGIN_CODE = "login_code"  # a one-time console sign-in code, to the account's own phone
 
 
 class Outbox(Base):

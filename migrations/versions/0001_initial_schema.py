@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 02:00:31.104724
+Create Date: 2026-12-02 02:03:25.049785
 """
 
 from collections.abc import Sequence
@@ -51,6 +51,19 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_lease")),
     )
+    op.create_table(
+        "login_attempt",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("account_key", sa.String(length=64), nullable=False),
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("is_success", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_attempt")),
+    )
+    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.create_index("ix_login_attempt_account_at", ["account_key", "at"], unique=False)
+        batch_op.create_index("ix_login_attempt_address_at", ["address", "at"], unique=False)
+
     op.create_table(
         "region",
         sa.Column("code", sa.String(length=13), nullable=False),
@@ -196,6 +209,8 @@ def upgrade() -> None:
         sa.Column("region_code", sa.String(length=13), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=True),
+        sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["agency_id"], ["agency.id"], name=op.f("fk_account_agency_id_agency")
         ),
@@ -337,6 +352,99 @@ def upgrade() -> None:
         ),
         sa.Column("services_given", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("incident_on", sa.Date(), nullable=True),
+        sa.Column(
+            "incident_place",
+            sa.Enum(
+                "rumah_tangga",
+                "tempat_kerja",
+                "sekolah",
+                "fasilitas_umum",
+                "lainnya",
+                name="incidentplace",
+                native_enum=False,
+                length=22,
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "violence_form",
+            sa.Enum(
+                "fisik",
+                "psikis",
+                "seksual",
+                "eksploitasi",
+                "trafficking",
+                "penelantaran",
+                "lainnya",
+                name="violenceform",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "victim_age_group",
+            sa.Enum(
+                "0-5",
+                "6-12",
+                "13-17",
+                "18-24",
+                "25-44",
+                "45-59",
+                "60+",
+                name="agegroup",
+                native_enum=False,
+                length=13,
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "victim_sex",
+            sa.Enum("perempuan", "laki_laki", name="sex", native_enum=False, length=17),
+            nullable=True,
+        ),
+        sa.Column("victim_has_disability", sa.Boolean(), nullable=True),
+        sa.Column(
+            "perpetrator_sex",
+            sa.Enum("perempuan", "laki_laki", name="sex", native_enum=False, length=17),
+            nullable=True,
+        ),
+        sa.Column(
+            "perpetrator_age_group",
+            sa.Enum(
+                "0-5",
+                "6-12",
+                "13-17",
+                "18-24",
+                "25-44",
+                "45-59",
+                "60+",
+                name="agegroup",
+                native_enum=False,
+                length=13,
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "perpetrator_relationship",
+            sa.Enum(
+                "orang_tua",
+                "keluarga",
+                "suami_istri",
+                "pacar",
+                "teman",
+                "guru",
+                "majikan",
+                "tetangga",
+                "orang_lain",
+                "lainnya",
+                name="relationship",
+                native_enum=False,
+                length=19,
+            ),
+            nullable=True,
+        ),
         sa.ForeignKeyConstraint(
             ["assigned_account_id"],
             ["account.id"],
@@ -356,6 +464,22 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_cases_region_code"), ["region_code"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_updated_at"), ["updated_at"], unique=False)
+
+    op.create_table(
+        "login_code",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_login_code_account_id_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_code")),
+    )
+    with op.batch_alter_table("login_code", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_code_account_id"), ["account_id"], unique=False)
 
     op.create_table(
         "roster_override",
@@ -554,6 +678,7 @@ def upgrade() -> None:
                 "admin",
                 "notice",
                 "relay",
+                "login_code",
                 name="purpose",
                 native_enum=False,
                 length=20,
@@ -784,6 +909,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_roster_override_account_id"))
 
     op.drop_table("roster_override")
+    with op.batch_alter_table("login_code", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_code_account_id"))
+
+    op.drop_table("login_code")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_updated_at"))
         batch_op.drop_index(batch_op.f("ix_cases_region_code"))
@@ -826,6 +955,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_region_parent_code"))
 
     op.drop_table("region")
+    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.drop_index("ix_login_attempt_address_at")
+        batch_op.drop_index("ix_login_attempt_account_at")
+
+    op.drop_table("login_attempt")
     op.drop_table("lease")
     op.drop_table("job_run")
     with op.batch_alter_table("cluster_alert", schema=None) as batch_op:
