@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import segno
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from sqlalchemy import select
@@ -103,7 +103,8 @@ def routing_page() -> ResponseReturnValue:
     if request.method == "POST":
         text = request.form.get("rules", "")
         try:
-            removed, added = routing.import_rules(db.session, text)
+            provinces = current_app.config["PROVINCES"]
+            removed, added = routing.import_rules(db.session, text, provinces)
         except ValueError as exc:
             # RoutingFileError and every other refusal of the routing service (gaps
             # included) change nothing and are shown as they are.

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from cases import acknowledge, routing
+from cases import acknowledge
 from console import exports
 from core import clock
 from core.db import db
@@ -46,7 +46,7 @@ def test_routing_table_saves_through_the_routing_service(as_role, people):
         re.S,
     )[1]
     text = text.replace("&#34;", '"').replace("&amp;", "&").replace("&#39;", "'")
-    extra = "kdrt,*,*,72.10.01,DINSOS-72,supporting,,\n"
+    extra = "kdrt,*,*,72,DINSOS-72,supporting,,\n"
     response = post(client, "/console/routing", {"rules": text + extra}, page="/console/routing")
     assert response.status_code == 302
     assert _rules() == before + 1
@@ -64,22 +64,19 @@ def test_a_routing_table_with_an_error_is_refused_and_nothing_changes(as_role, p
     assert _rules() == before
 
 
-def test_a_gap_the_routing_service_refuses_is_shown_and_nothing_changes(
-    as_role, people, monkeypatch
-):
-    """Whatever the routing service refuses (a region left without an agency) is shown."""
-
-    def refuse(session, text):
-        raise routing.RoutingFileError(["kdrt in 72.10 (Kabupaten Sigi) has no agency"])
-
-    monkeypatch.setattr(routing, "import_rules", refuse)
+def test_a_table_that_leaves_cases_without_an_agency_or_police_is_refused(as_role, people):
+    """Emptying the table, or keeping only a service without the police, is refused, gaps listed."""
     client = as_role("coordinator")
     before = _rules()
-    rules = "category,victim,priority,region,agency,role\n"
-    response = post(client, "/console/routing", {"rules": rules}, page="/console/routing")
-    assert response.status_code == 400
-    assert "has no agency" in response.get_data(as_text=True)
-    assert _rules() == before
+    header = "category,victim,priority,region,agency,role\n"
+    for rules, gap in (
+        (header, "no agency"),
+        (header + f"*,*,*,72,{AGENCY_A},primary\n", "no police unit"),
+    ):
+        response = post(client, "/console/routing", {"rules": rules}, page="/console/routing")
+        assert response.status_code == 400
+        assert gap in response.get_data(as_text=True)
+        assert _rules() == before
 
 
 def test_rosters_weekly_pattern_and_override(as_role, people):

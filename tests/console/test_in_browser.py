@@ -129,15 +129,20 @@ def test_coordinator_changes_the_routing_table_and_is_refused_a_bad_one(
     sign_in(page, live_server, known["id_coordinator"])
     page.click("nav >> text=Tabel rujukan")
     table = page.locator("#rules")
-    table.fill(table.input_value() + "kdrt,*,*,72.10.01,DINSOS-72,supporting,,\n")
+    table.fill(table.input_value() + "kdrt,*,*,72,DINSOS-72,supporting,,\n")
     page.click("main button[type=submit]")
     expect(page.locator(".flash")).to_contain_text("Tabel rujukan disimpan")
     assert count(rules) == before + 1
-    # A rule naming no agency that exists leaves Kabupaten Sigi's kdrt cases with nobody.
+    # A rule naming no agency that exists is refused with its name.
     table.fill(table.input_value() + "kdrt,*,*,72.10,TIDAK-ADA,primary,,\n")
     page.click("main button[type=submit]")
     expect(page.locator("[role=alert]")).to_contain_text("Tabel tidak disimpan")
     expect(page.locator("[role=alert]")).to_contain_text("TIDAK-ADA")
+    # A table with no rules at all would leave every case with nobody: the gaps are listed.
+    page.locator("#rules").fill("category,victim,priority,region,agency,role,note,weight\n")
+    page.click("main button[type=submit]")
+    expect(page.locator("[role=alert]")).to_contain_text("Tabel tidak disimpan")
+    expect(page.locator("[role=alert]")).to_contain_text("no agency")
     assert count(rules) == before + 1
 
 
