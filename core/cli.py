@@ -122,8 +122,9 @@ def about_command(bind: str, wait: int) -> None:
     else:
         raise click.ClickException(f"the server at {base} did not answer /healthz in {wait}s")
     public = current_app.config.get("PUBLIC_BASE_URL") or "https://<your public address>"
+    chosen = (current_app.config.get("SIGAP_PROVIDER") or "twilio").strip().lower()
     provider = (
-        "Twilio" if current_app.config.get("TWILIO_ACCOUNT_SID") else "console (printed here)"
+        "console (ids printed here, texts kept in the outbox)" if chosen == "console" else "Twilio"
     )
     click.echo(
         f"""

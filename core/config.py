@@ -26,6 +26,8 @@ DEFAULTS: dict[str, str | None] = {
     "TWILIO_WHATSAPP_FROM": None,
     "TWILIO_API_BASE_URL": None,
     "PUBLIC_BASE_URL": None,
+    #: `twilio` or `console`; unset: Twilio when its credentials are set, else no sending.
+    "SIGAP_PROVIDER": None,
     "SIGAP_TIMEZONE": "Asia/Makassar",
     "SIGAP_PROVINCES": "72",
     #: An approved WhatsApp template (Twilio Content SID) for alerts; unset: alerts go by SMS.
