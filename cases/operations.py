@@ -22,7 +22,7 @@ from cases.deadlines import DEFAULT_ZONE, ack_due, police_report_due
 from cases.routing import CATEGORIES, PRIORITIES, VICTIMS, route
 from cases.workflow import AWAITING_ACK, CLOSED
 from core.gazetteer import region_row
-from models import Account, Agency, AgencyRole, Case, CaseAgency, CaseStatus, Report
+from models import Account, Agency, AgencyRole, Case, CaseAgency, CaseStatus, Report, Role
 
 log = logging.getLogger(__name__)
 
@@ -357,7 +357,8 @@ def find_case(session: Session, typed_reference: str) -> Case | None:
 
 def is_on_case(session: Session, case: Case, account: Account) -> bool:
     """Say whether an account is active staff of an agency active on the case."""
-    if not account.is_active or account.agency_id is None:
+    # Only staff act for an agency: an agency on any other account is ignored.
+    if not account.is_active or account.role != Role.STAFF or account.agency_id is None:
         return False
     found = session.scalar(
         select(CaseAgency.id)
