@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from api import listing, scope
+from api import limits, listing, scope
 from api.errors import ApiBlueprint, invalid
 from api.present import case_detail, cases_out
 from api.schemas import (
@@ -38,6 +38,7 @@ from models import Agency
 
 bp = ApiBlueprint("cases", __name__, url_prefix="/api/v1/cases", description="Case work.")
 bp.before_request(scope.authenticate_request)
+bp.before_request(limits.charge_request)
 
 
 @bp.get("")

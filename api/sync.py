@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import current_app
 
-from api import scope, syncing
+from alerts.escalation import merged_alerts
+from api import limits, scope, syncing
 from api.errors import ApiBlueprint
 from api.schemas import ChangesOut, ChangesQuery, SyncBatchIn, SyncBatchOut
 from cases import Deployment
@@ -17,22 +18,26 @@ from models import Role
 
 bp = ApiBlueprint("sync", __name__, url_prefix="/api/v1/sync", description="Facilitator sync.")
 bp.before_request(scope.authenticate_request)
+bp.before_request(limits.charge_request)
 
 
 @bp.post("/reports")
 @bp.arguments(SyncBatchIn)
 @bp.response(200, SyncBatchOut)
-@bp.errors(400, 403, 413, 415)
+@bp.errors(400, 403, 413, 415, 429)
 def sync_reports(batch: dict[str, Any]) -> dict[str, Any]:
     """File a batch of reports made offline; each item is answered on its own."""
     who = scope.caller()
     scope.require_role(who, Role.FACILITATOR)
     now, deployment = clock.now(), Deployment.from_config(current_app.config)
     places = gazetteer.current()
-    results = [
-        syncing.sync_item(db.session, who.account, i, raw, now, deployment, places)
-        for i, raw in enumerate(batch["items"])
-    ]
+    budget = limits.BatchBudget.for_batch(db.session, who.account, now)
+    # One alert per officer for everything this batch opens, not one per case.
+    with merged_alerts(db.session, now):
+        results = [
+            syncing.sync_item(db.session, who.account, i, raw, now, deployment, places, budget)
+            for i, raw in enumerate(batch["items"])
+        ]
     db.session.commit()
     current_app.logger.info(
         "sync account=%s items=%s created=%s",

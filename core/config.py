@@ -42,6 +42,12 @@ DEFAULTS: dict[str, str | None] = {
     "SIGAP_NEW_SENDER_REPLIES_PER_HOUR": "500",
     #: Days a processed raw inbound message (and a leftover spool file) is kept, then purged.
     "SIGAP_RETENTION_DAYS": "90",
+    #: The API's limits per token and per facilitator (api/limits.py).
+    "SIGAP_API_REQUESTS_PER_MINUTE": "60",
+    "SIGAP_API_REQUESTS_PER_DAY": "2000",
+    "SIGAP_API_REPORTS_PER_DAY": "300",
+    "SIGAP_API_EMERGENCIES_PER_BATCH": "10",
+    "SIGAP_API_JOINS_PER_CASE_PER_DAY": "20",
     #: Seconds the scheduler's leadership lasts unrenewed: how long a standby waits after
     #: the leader died (it renews every quarter of this).
     "SIGAP_SCHEDULER_LEASE_SECONDS": "60",
@@ -123,6 +129,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         )
     config["PROVINCES"] = [p.strip() for p in config["SIGAP_PROVINCES"].split(",") if p.strip()]
     _positive_seconds(config, "SIGAP_SCHEDULER_LEASE_SECONDS")
+    for key in [k for k in DEFAULTS if k.startswith("SIGAP_API_")]:
+        _whole_number(config, key)
     return config
 
 
@@ -140,6 +148,16 @@ def _twilio_needs_public_url(config: dict[str, Any]) -> None:
             "PUBLIC_BASE_URL must be set with the Twilio credentials: "
             "the https address Twilio calls"
         )
+
+
+def _whole_number(config: dict[str, Any], key: str) -> None:
+    """Refuse a limit that is not a whole number of at least 1."""
+    try:
+        ok = int(str(config[key])) >= 1
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError(f"{key} must be a whole number of at least 1, not {config[key]!r}")
 
 
 def _positive_seconds(config: dict[str, Any], key: str) -> None:

@@ -10,7 +10,7 @@ from models.region import Region, RegionLevel
 from models.reporter import Reporter
 from models.roster import AlertChain, RosterOverride, RosterRole, RosterSlot
 from models.schedule import JobRun, Lease
-from models.token import ApiToken
+from models.token import ApiToken, ApiUsage
 
 __all__ = [
     "Account",
@@ -19,6 +19,7 @@ __all__ = [
     "AgencyRole",
     "AlertChain",
     "ApiToken",
+    "ApiUsage",
     "Base",
     "Case",
     "CaseAgency",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:01:10.859222
+Create Date: 2026-12-02 01:03:55.722668
 """
 
 from collections.abc import Sequence
@@ -407,6 +407,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_alert_chain_next_at"), ["next_at"], unique=False)
 
     op.create_table(
+        "api_usage",
+        sa.Column("token_id", sa.Integer(), nullable=False),
+        sa.Column("span", sa.String(length=8), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["token_id"], ["api_token.id"], name=op.f("fk_api_usage_token_id_api_token")
+        ),
+        sa.PrimaryKeyConstraint("token_id", "span", "starts_at", name=op.f("pk_api_usage")),
+    )
+    op.create_table(
         "case_agency",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -596,6 +607,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_case_agency_agency_id"))
 
     op.drop_table("case_agency")
+    op.drop_table("api_usage")
     with op.batch_alter_table("alert_chain", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alert_chain_next_at"))
         batch_op.drop_index(batch_op.f("ix_alert_chain_digest_at"))
