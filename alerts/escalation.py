@@ -146,8 +146,10 @@ def escalate(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) 
     stats = EscalationStats()
     for chain in chains:
         case = cases[chain.case_id]
-        if case.acknowledged_at is not None or case.status in CLOSED:
-            stop(chain, "acknowledged" if case.acknowledged_at else "closed", now)
+        # An acknowledgement by SMS stopped its own agency's chain only (stop_agency).
+        answered = case.acknowledged_at is not None and not case.acknowledged_by_sms
+        if answered or case.status in CLOSED:
+            stop(chain, "closed" if case.status in CLOSED else "acknowledged", now)
             stats.stopped += 1
             continue
         stats.messages += _step(
@@ -378,6 +380,29 @@ def stop_case(session: Session, case: Case, reason: str, now: datetime) -> int:
     )
     session.flush()
     return stopped
+
+
+def stop_agency(session: Session, case: Case, agency_id: int, reason: str, now: datetime) -> bool:
+    """Stop one agency's chain of a case and cancel its unsent alerts; False if none ran."""
+    chain = session.scalar(
+        select(AlertChain).where(
+            AlertChain.case_id == case.id,
+            AlertChain.agency_id == agency_id,
+            AlertChain.stopped_at.is_(None),
+        )
+    )
+    if chain is None:
+        return False
+    stop(chain, reason, now)
+    staff = select(Account.id).where(Account.agency_id == agency_id)
+    session.execute(
+        update(Outbox)
+        .where(Outbox.case_id == case.id, Outbox.status == OutboxStatus.PENDING)
+        .where(Outbox.purpose.in_(outbox.ALERT_PURPOSES), Outbox.account_id.in_(staff))
+        .values(status=OutboxStatus.CANCELLED, status_at=now)
+    )
+    session.flush()
+    return True
 
 
 def confirm(session: Session, case: Case, account: Account, now: datetime, tz: ZoneInfo) -> None:

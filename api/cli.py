@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 
 import click
@@ -10,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from api import tokens
+from cases import pins
 from channels import ChannelError, normalize_phone
 from channels.phone import mask_phone
 from core import clock
@@ -120,6 +122,23 @@ def accounts_reactivate(account_id: int) -> None:
     """Let a deactivated account act again (its unexpired, unrevoked tokens work again)."""
     account = _set_active(account_id, True)
     click.echo(f"account {account.id} reactivated")
+
+
+@accounts_cli.command("set-pin")
+@click.argument("account_id", metavar="ACCOUNT", type=int)
+@one_line_errors
+def accounts_set_pin(account_id: int) -> None:
+    """Set the PIN (4-8 digits, read from standard input) that SELESAI REF PIN needs by SMS."""
+    account = db.session.get(Account, account_id)
+    if account is None or account.role != Role.STAFF:
+        raise click.BadParameter("no staff account with this id", param_hint="ACCOUNT")
+    typed = sys.stdin.readline().strip()
+    try:
+        pins.set_pin(account, typed)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"account {account.id}: PIN set")
 
 
 @tokens_cli.command("create")

@@ -108,7 +108,7 @@ def _command(
         if cmd.ref is None:
             return t("reply.status_how", lang)
         return handle_command(
-            session, _CASE_COMMANDS[cmd.kind], cmd.ref, row.sender_hash, now, lang
+            session, _CASE_COMMANDS[cmd.kind], cmd.ref, row.sender_hash, now, lang, cmd.rest or None
         )
     if cmd.kind is CommandKind.BANTUAN:
         return t("reply.help", lang)

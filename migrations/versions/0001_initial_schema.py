@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 01:03:55.722668
+Create Date: 2026-12-02 01:05:12.811871
 """
 
 from collections.abc import Sequence
@@ -180,6 +180,8 @@ def upgrade() -> None:
         sa.Column("agency_id", sa.Integer(), nullable=True),
         sa.Column("region_code", sa.String(length=13), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("sms_pin_hash", sa.String(length=255), nullable=True),
+        sa.Column("sms_pin_failures", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"], ["agency.id"], name=op.f("fk_account_agency_id_agency")
@@ -302,6 +304,7 @@ def upgrade() -> None:
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ack_due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("acknowledged_by_sms", sa.Boolean(), nullable=False),
         sa.Column("police_report_due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("police_reported_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),

@@ -98,3 +98,19 @@ def test_an_agency_on_a_facilitator_does_not_let_them_acknowledge_by_sms(world):
     case = world.cases["a"]
     assert _ok_by_sms(facilitator, case) == t("case.cmd.neutral", "id")
     assert case.status == CaseStatus.BARU
+
+
+def test_set_pin_reads_standard_input_and_stores_only_a_hash(runner, world):
+    staff = world.accounts["staff_a"]
+    result = runner.invoke(args=["accounts", "set-pin", str(staff.id)], input="4821\n")
+    assert result.exit_code == 0, result.output
+    db.session.refresh(staff)
+    assert staff.sms_pin_hash
+    assert "4821" not in staff.sms_pin_hash
+    assert "4821" not in result.output
+    bad = runner.invoke(args=["accounts", "set-pin", str(staff.id)], input="12\n")
+    assert bad.exit_code != 0
+    assert "4 to 8 digits" in bad.output
+    coordinator = world.accounts["coordinator"]
+    refused = runner.invoke(args=["accounts", "set-pin", str(coordinator.id)], input="4821\n")
+    assert refused.exit_code != 0
