@@ -4,7 +4,7 @@ from models.agency import Account, Agency, AgencyKind, Role
 from models.base import Base
 from models.case import AgencyRole, Case, CaseAgency, CaseEvent, CaseStatus, Report, RoutingRule
 from models.dialog import Dialog, DialogStatus
-from models.message import InboundMessage, InboundStatus
+from models.message import InboundMessage, InboundStatus, InboundTombstone
 from models.outbox import Outbox, OutboxStatus, Purpose
 from models.region import Region, RegionLevel
 from models.reporter import Reporter
@@ -29,6 +29,7 @@ __all__ = [
     "DialogStatus",
     "InboundMessage",
     "InboundStatus",
+    "InboundTombstone",
     "JobRun",
     "Lease",
     "Outbox",
