@@ -31,6 +31,7 @@ from cases import (
     record_read,
     refer,
 )
+from cases.audit import record_listing
 from core import clock
 from core.db import db
 from core.errors import ApiError
@@ -48,9 +49,14 @@ bp.before_request(limits.charge_request)
 def list_cases(filters: dict[str, Any]) -> dict[str, Any]:
     """List the cases the caller may see, filtered, one page at a time."""
     zone = ZoneInfo(current_app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar")
-    query = listing.filtered(scope.caller(), filters, zone)
+    who = scope.caller()
+    query = listing.filtered(who, filters, zone)
     found = listing.page(db.session, query, filters["page"], filters["per_page"])
-    found["items"] = cases_out(db.session, found.pop("cases"))
+    shown = found.pop("cases")
+    references = [case.reference for case in shown]
+    record_listing(db.session, who.account, "cases.list", clock.now(), references, filters)
+    db.session.commit()
+    found["items"] = cases_out(db.session, shown)
     return found
 
 

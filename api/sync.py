@@ -11,6 +11,7 @@ from api import limits, scope, syncing
 from api.errors import ApiBlueprint
 from api.schemas import ChangesOut, ChangesQuery, SyncBatchIn, SyncBatchOut
 from cases import Deployment
+from cases.audit import record_listing
 from core import clock
 from core.db import db
 from intake import gazetteer
@@ -60,4 +61,7 @@ def sync_changes(query: dict[str, Any]) -> dict[str, Any]:
     changes, position, more = syncing.changes_since(
         db.session, who.account, position, query["limit"], clock.now()
     )
+    references = [change["reference"] for change in changes]
+    record_listing(db.session, who.account, "sync.changes", clock.now(), references)
+    db.session.commit()
     return {"changes": changes, "cursor": syncing.encode_cursor(position), "has_more": more}

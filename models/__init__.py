@@ -1,6 +1,7 @@
 """SQLAlchemy models, one aggregate per module; importing this package registers them all."""
 
 from models.agency import Account, Agency, AgencyKind, Role
+from models.audit import AuditEvent
 from models.base import Base
 from models.case import AgencyRole, Case, CaseAgency, CaseEvent, CaseStatus, Report, RoutingRule
 from models.dialog import Dialog, DialogStatus
@@ -20,6 +21,7 @@ __all__ = [
     "AlertChain",
     "ApiToken",
     "ApiUsage",
+    "AuditEvent",
     "Base",
     "Case",
     "CaseAgency",
