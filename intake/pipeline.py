@@ -264,6 +264,7 @@ def _open_dialog(session: Session, reporter: Reporter, now: datetime) -> Dialog 
 
 def _continue(session: Session, dialog: Dialog, row: InboundRow, text: str, now: datetime) -> str:
     """Take a reply to the question asked; ask again once if it answers nothing."""
+    row.dialog_id = dialog.id  # erasure of the dialog's case reaches this message too
     reporter = session.get(Reporter, dialog.reporter_id)
     state = dlg.DialogState.from_json(dialog.state)
     if _answer(session, reporter, state, text, now):

@@ -56,6 +56,10 @@ class InboundMessage(Base):
     #: Set when the message came through the spool while the database was down.
     spooled_at: Mapped[datetime | None]
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id"), index=True)
+    #: The dialog this message answered (its first message is Dialog.inbound_message_id), so
+    #: erasing a case reaches every message said for it. No foreign key: a dialog points at
+    #: its first message already, and the two tables would then depend on each other.
+    dialog_id: Mapped[int | None] = mapped_column(index=True)
 
 
 class InboundTombstone(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 01:14:21.172004
+Create Date: 2026-12-02 01:19:25.428307
 """
 
 from collections.abc import Sequence
@@ -141,6 +141,7 @@ def upgrade() -> None:
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("spooled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reporter_id", sa.Integer(), nullable=True),
+        sa.Column("dialog_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["reporter_id"], ["reporter.id"], name=op.f("fk_inbound_message_reporter_id_reporter")
         ),
@@ -150,6 +151,9 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("inbound_message", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inbound_message_dialog_id"), ["dialog_id"], unique=False
+        )
         batch_op.create_index("ix_inbound_message_purge", ["status", "received_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_inbound_message_reporter_id"), ["reporter_id"], unique=False
@@ -683,6 +687,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_inbound_message_retry")
         batch_op.drop_index(batch_op.f("ix_inbound_message_reporter_id"))
         batch_op.drop_index("ix_inbound_message_purge")
+        batch_op.drop_index(batch_op.f("ix_inbound_message_dialog_id"))
 
     op.drop_table("inbound_message")
     with op.batch_alter_table("agency", schema=None) as batch_op:
