@@ -116,9 +116,9 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     for key, default in DEFAULTS.items():
         config[key] = os.environ.get(key, dotenv.get(key, default)) or default
     config.update(overrides or {})
-    url = config["DATABASE_URL"]
-    if not url:
-        url = f"sqlite:///{private_dir(instance_dir()) / 'sigap.db'}"
+    # Keys, the SQLite file and the spool live here: nobody else's to list or read.
+    instance = private_dir(instance_dir())
+    url = config["DATABASE_URL"] or f"sqlite:///{instance / 'sigap.db'}"
     config["DATABASE_URL"] = _sqlite_url_absolute(url)
     _twilio_needs_public_url(config)
     if not config.get("SECRET_KEY"):
