@@ -441,6 +441,8 @@ def _move(
     detail = {"from_status": current.value, "to_status": wanted.value}
     if reason:
         detail["reason"] = reason
+    if by_sms:
+        detail["by_sms"] = True
     timeline.record(session, case, kind, now, actor, actor_label, **detail)
     session.flush()
     if acknowledged and by_sms and actor is not None:
