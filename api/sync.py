@@ -25,7 +25,7 @@ bp.before_request(limits.charge_request)
 @bp.post("/reports")
 @bp.arguments(SyncBatchIn)
 @bp.response(200, SyncBatchOut)
-@bp.errors(400, 403, 413, 415, 429)
+@bp.errors(400, 403, 413, 415)
 def sync_reports(batch: dict[str, Any]) -> dict[str, Any]:
     """File a batch of reports made offline; each item is answered on its own."""
     who = scope.caller()

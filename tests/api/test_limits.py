@@ -135,3 +135,11 @@ def test_reports_outside_the_facilitators_area_are_refused_with_a_reason(call, w
     assert "outside your area" in results[0]["errors"]["region_code"][0].lower()
     assert "outside your area" in results[1]["errors"]["text"][0].lower()
     assert stored() == 1
+
+
+def test_every_route_documents_the_429(client, world):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method != "parameters":
+                assert "429" in operation["responses"], (method, path)
