@@ -30,7 +30,8 @@ def erase(app: Flask, reference: str, by: int, reason: str = WHY) -> str:
 
 def events(case_id: int) -> list[CaseEvent]:
     db.session.expire_all()
-    return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)))
+    query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+    return list(db.session.scalars(query))
 
 
 def test_erasing_a_case_leaves_no_personal_text_of_it(app: Flask, world: World) -> None:
