@@ -24,6 +24,9 @@ install-dev: $(VENV)/.dev
 browser:
 	scripts/install-browser
 
+# Development: without Twilio credentials (in the environment or .env) messages are printed.
+TWILIO_SET := $(or $(TWILIO_ACCOUNT_SID),$(shell grep -s '^TWILIO_ACCOUNT_SID=.' .env))
+run: export SIGAP_PROVIDER ?= $(if $(TWILIO_SET),twilio,console)
 run: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed demo

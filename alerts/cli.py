@@ -15,7 +15,7 @@ from sqlalchemy import select
 from alerts import jobs, rosters
 from alerts.schedule import register_jobs
 from alerts.scheduler import SchedulerProcess
-from channels import ChannelError, normalize_phone
+from channels import ChannelError, make_provider, normalize_phone
 from core import clock
 from core.cli import one_line_errors
 from core.crypto import lookup_hash
@@ -32,6 +32,7 @@ _ROLE = click.Choice([r.value for r in RosterRole])
 @one_line_errors
 def run_due_command(now_text: str | None) -> None:
     """Run every job due at that moment once, and exit."""
+    _provider_chosen()
     if now_text:
         clock.freeze(_moment(now_text, "--now"))
     for name, outcome in jobs.run_due(clock.now()):
@@ -42,7 +43,16 @@ def run_due_command(now_text: str | None) -> None:
 @one_line_errors
 def scheduler_command() -> None:
     """Run the scheduler process in the foreground (one leads; others stand by)."""
+    _provider_chosen()
     SchedulerProcess(current_app._get_current_object()).start()
+
+
+def _provider_chosen() -> None:
+    """Refuse to start, in one line, when no provider can send what the jobs write."""
+    provider = make_provider(current_app.config)
+    close = getattr(provider, "close", None)
+    if close is not None:
+        close()
 
 
 def _agency(code: str) -> Agency:

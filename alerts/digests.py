@@ -57,7 +57,8 @@ def send_digests(session: Session, now: datetime, tz: ZoneInfo) -> int:
     by_agency: dict[int, list[Case]] = defaultdict(list)
     for chain, case in due:
         chain.digest_at = None
-        if case.status in _OPEN and case.acknowledged_at is None:
+        # An SMS acknowledgement answers for its own agency only (its chain is stopped).
+        if case.status in _OPEN and (case.acknowledged_at is None or case.acknowledged_by_sms):
             by_agency[chain.agency_id].append(case)
     slot = last_digest_at(now, tz)
     written = 0

@@ -7,9 +7,14 @@ follows the open cases, not the archive. Stopping a chain sets `next_at` to NULL
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -48,6 +53,8 @@ MAX_LEVEL = 8
 CLOSED = frozenset({CaseStatus.SELESAI, CaseStatus.DITOLAK})
 #: Chains handled per escalation run; the rest wait a minute for the next run.
 BATCH = 500
+#: References a merged alert lists; more are counted.
+MERGED_REFS = 6
 #: Level to (catalogue key, outbox purpose).
 _TEXTS = {0: ("alert.new", Purpose.ALERT), 1: ("alert.reminder", Purpose.REMINDER)}
 
@@ -139,8 +146,10 @@ def escalate(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) 
     stats = EscalationStats()
     for chain in chains:
         case = cases[chain.case_id]
-        if case.acknowledged_at is not None or case.status in CLOSED:
-            stop(chain, "acknowledged" if case.acknowledged_at else "closed", now)
+        # An acknowledgement by SMS stopped its own agency's chain only (stop_agency).
+        answered = case.acknowledged_at is not None and not case.acknowledged_by_sms
+        if answered or case.status in CLOSED:
+            stop(chain, "closed" if case.status in CLOSED else "acknowledged", now)
             stats.stopped += 1
             continue
         stats.messages += _step(
@@ -223,8 +232,90 @@ def alert_people(
             )
             for account in unique.values()
         ]
-    outbox.enqueue_all(session, rows)
+    held = _held.get()
+    if held is not None and level == 0:
+        held += [_HeldAlert(row, case.reference, case.priority) for row in rows]
+    else:
+        outbox.enqueue_all(session, rows)
     return sent
+
+
+@dataclass(frozen=True)
+class _HeldAlert:
+    """A first alert held back while a burst of reports is filed."""
+
+    row: dict[str, Any]
+    reference: str
+    priority: str
+
+
+#: First alerts held while one burst (a sync batch) files its reports; None: write at once.
+_held: ContextVar[list[_HeldAlert] | None] = ContextVar("held_alerts", default=None)
+
+
+@contextmanager
+def merged_alerts(session: Session, now: datetime) -> Iterator[None]:
+    """Hold the first alerts of cases opened in this block, then write one per officer.
+
+    A burst of reports from one source (a sync batch) would otherwise page the same officer
+    once per case; each officer gets one message listing the references instead. Each case
+    still escalates on its own if nobody acknowledges it.
+    """
+    held: list[_HeldAlert] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    _write_held(session, held, now)
+
+
+def held_mark() -> int:
+    """Return how many alerts are held now, to forget those of work rolled back later."""
+    held = _held.get()
+    return len(held) if held is not None else 0
+
+
+def forget_held_since(mark: int) -> None:
+    """Drop the alerts held after `mark`: the work that wrote them was rolled back."""
+    held = _held.get()
+    if held is not None:
+        del held[mark:]
+
+
+def _write_held(session: Session, held: list[_HeldAlert], now: datetime) -> None:
+    """Write held alerts: as they are to an officer with one, merged to one with several."""
+    by_account: dict[int, list[_HeldAlert]] = {}
+    for alert in held:
+        by_account.setdefault(alert.row["account_id"], []).append(alert)
+    rows = []
+    for alerts in by_account.values():
+        if len(alerts) == 1:
+            rows.append(alerts[0].row)
+            continue
+        refs = [a.reference for a in alerts]
+        shown = refs[:MERGED_REFS]
+        body = t(
+            "alert.merged",
+            STAFF_LANG,
+            count=len(refs),
+            darurat=sum(a.priority == "darurat" for a in alerts),
+            refs=" ".join(shown),
+            more=f" +{len(refs) - len(shown)}" if len(refs) > len(shown) else "",
+        )
+        keys = ",".join(sorted(a.row["idempotency_key"] for a in alerts))
+        merged = dict(alerts[0].row)
+        merged.update(
+            idempotency_key="alert-merged:" + hashlib.sha256(keys.encode()).hexdigest()[:40],
+            body=body,
+            channel="sms",
+            content_sid=None,
+            content_variables=None,
+            # About several cases: acknowledging one of them must not cancel it.
+            case_id=None,
+        )
+        rows.append(merged)
+    outbox.enqueue_all(session, rows)
 
 
 def _whatsapp_template() -> str | None:
@@ -289,6 +380,29 @@ def stop_case(session: Session, case: Case, reason: str, now: datetime) -> int:
     )
     session.flush()
     return stopped
+
+
+def stop_agency(session: Session, case: Case, agency_id: int, reason: str, now: datetime) -> bool:
+    """Stop one agency's chain of a case and cancel its unsent alerts; False if none ran."""
+    chain = session.scalar(
+        select(AlertChain).where(
+            AlertChain.case_id == case.id,
+            AlertChain.agency_id == agency_id,
+            AlertChain.stopped_at.is_(None),
+        )
+    )
+    if chain is None:
+        return False
+    stop(chain, reason, now)
+    staff = select(Account.id).where(Account.agency_id == agency_id)
+    session.execute(
+        update(Outbox)
+        .where(Outbox.case_id == case.id, Outbox.status == OutboxStatus.PENDING)
+        .where(Outbox.purpose.in_(outbox.ALERT_PURPOSES), Outbox.account_id.in_(staff))
+        .values(status=OutboxStatus.CANCELLED, status_at=now)
+    )
+    session.flush()
+    return True
 
 
 def confirm(session: Session, case: Case, account: Account, now: datetime, tz: ZoneInfo) -> None:

@@ -29,6 +29,19 @@ def case_acknowledged(session: Session, case: Case, account: Account | None, now
         escalation.confirm(session, case, account, now, zone())
 
 
+def agency_acknowledged(session: Session, case: Case, account: Account, now: datetime) -> bool:
+    """Stop the chain of the account's agency only, and confirm; False if none was running.
+
+    For an acknowledgement by SMS: a forged sender number must not silence other agencies.
+    """
+    if account.agency_id is None or not escalation.stop_agency(
+        session, case, account.agency_id, "acknowledged", now
+    ):
+        return False
+    escalation.confirm(session, case, account, now, zone())
+    return True
+
+
 def case_closed(session: Session, case: Case, now: datetime) -> None:
     """Stop anything still pending for a closed or rejected case."""
     escalation.stop_case(session, case, "closed", now)

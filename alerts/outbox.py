@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -229,6 +229,7 @@ def _to_claim(row: Outbox, priority: str | None, now: datetime) -> _Claim:
         content_sid=row.content_sid,
         content_variables=json.loads(row.content_variables) if row.content_variables else None,
         status_callback=f"{base.rstrip('/')}/webhooks/twilio/status" if base else None,
+        label=f"outbox {row.id} {row.purpose.value}",
     )
     return _Claim(row.id, now, msg, row.created_at, row.attempts, row.outcome_unknown, expires_at)
 
@@ -259,15 +260,7 @@ def _attempt(session: Session, claim: _Claim, provider: Provider, now: datetime)
 
 def _with_validity(msg: Outgoing, seconds: int) -> Outgoing:
     """Return the message with a validity period."""
-    return Outgoing(
-        msg.to,
-        msg.channel,
-        msg.body,
-        msg.content_sid,
-        msg.content_variables,
-        seconds,
-        msg.status_callback,
-    )
+    return replace(msg, validity_seconds=seconds)
 
 
 def _id_taken(session: Session, provider_id: str, row_id: int) -> bool:

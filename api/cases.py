@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from api import listing, scope
+from api import limits, listing, scope
 from api.errors import ApiBlueprint, invalid
 from api.present import case_detail, cases_out
 from api.schemas import (
@@ -32,6 +32,7 @@ from cases import (
     record_read,
     refer,
 )
+from cases.audit import record_listing
 from cases.closure import ClosureReasonRequired, check_closure, record_closure
 from core import clock
 from core.db import db
@@ -43,6 +44,7 @@ _REFUSED_STATUS = {"not_primary_agency": 403, "already_primary": 409}
 
 bp = ApiBlueprint("cases", __name__, url_prefix="/api/v1/cases", description="Case work.")
 bp.before_request(scope.authenticate_request)
+bp.before_request(limits.charge_request)
 
 
 @bp.get("")
@@ -52,9 +54,14 @@ bp.before_request(scope.authenticate_request)
 def list_cases(filters: dict[str, Any]) -> dict[str, Any]:
     """List the cases the caller may see, filtered, one page at a time."""
     zone = ZoneInfo(current_app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar")
-    query = listing.filtered(scope.caller(), filters, zone)
+    who = scope.caller()
+    query = listing.filtered(who, filters, zone)
     found = listing.page(db.session, query, filters["page"], filters["per_page"])
-    found["items"] = cases_out(db.session, found.pop("cases"))
+    shown = found.pop("cases")
+    references = [case.reference for case in shown]
+    record_listing(db.session, who.account, "cases.list", clock.now(), references, filters)
+    db.session.commit()
+    found["items"] = cases_out(db.session, shown)
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 
 import click
@@ -10,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from api import tokens
+from cases import pins
 from channels import ChannelError, normalize_phone
 from channels.phone import mask_phone
 from core import clock
@@ -38,6 +40,8 @@ def _place(
         if agency is None:
             raise click.BadParameter(f"no agency with code {agency_code!r}", param_hint="--agency")
         agency_id = agency.id
+    if agency_id is not None and role != Role.STAFF:
+        raise click.UsageError("only staff act for an agency: --agency is for --role staff")
     if role == Role.STAFF and agency_id is None:
         raise click.UsageError("staff belong to an agency: give --agency")
     if role == Role.FACILITATOR and not region:
@@ -94,11 +98,62 @@ def accounts_list() -> None:
         click.echo(f"{account.id}\t{account.role.value}\t{where}\t{number}\t{account.name}{state}")
 
 
+def _set_active(account_id: int, active: bool) -> Account:
+    """Switch an account on or off; its tokens and SMS commands follow at once."""
+    account = db.session.get(Account, account_id)
+    if account is None:
+        raise click.BadParameter("no account with this id", param_hint="ACCOUNT")
+    account.is_active = active
+    db.session.commit()
+    return account
+
+
+@accounts_cli.command("deactivate")
+@click.argument("account_id", metavar="ACCOUNT", type=int)
+@one_line_errors
+def accounts_deactivate(account_id: int) -> None:
+    """Stop an account at once: its tokens are refused and its SMS commands change nothing."""
+    account = _set_active(account_id, False)
+    click.echo(f"account {account.id} deactivated")
+
+
+@accounts_cli.command("reactivate")
+@click.argument("account_id", metavar="ACCOUNT", type=int)
+@one_line_errors
+def accounts_reactivate(account_id: int) -> None:
+    """Let a deactivated account act again (its unexpired, unrevoked tokens work again)."""
+    account = _set_active(account_id, True)
+    click.echo(f"account {account.id} reactivated")
+
+
+@accounts_cli.command("set-pin")
+@click.argument("account_id", metavar="ACCOUNT", type=int)
+@one_line_errors
+def accounts_set_pin(account_id: int) -> None:
+    """Set the PIN (4-8 digits, read from standard input) that SELESAI REF PIN needs by SMS."""
+    account = db.session.get(Account, account_id)
+    if account is None or account.role != Role.STAFF:
+        raise click.BadParameter("no staff account with this id", param_hint="ACCOUNT")
+    typed = sys.stdin.readline().strip()
+    try:
+        pins.set_pin(account, typed)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"account {account.id}: PIN set")
+
+
 @tokens_cli.command("create")
 @click.argument("account_id", type=int)
-@click.option("--days", type=click.IntRange(min=1), help="Expire after this many days.")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1, max=tokens.MAX_DAYS),
+    default=tokens.DEFAULT_DAYS,
+    show_default=True,
+    help="Expire after this many days.",
+)
 @one_line_errors
-def tokens_create(account_id: int, days: int | None) -> None:
+def tokens_create(account_id: int, days: int) -> None:
     """Create a token for an account and print it once: it cannot be shown again."""
     if days is not None and days > MAX_TOKEN_DAYS:
         raise click.BadParameter(f"at most {MAX_TOKEN_DAYS} days", param_hint="--days")

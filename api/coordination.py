@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from api import coordinating, scope
+from api import coordinating, limits, scope
 from api.errors import ApiBlueprint
 from api.schemas import (
     AGENCY_CODE,
@@ -31,6 +31,7 @@ bp = ApiBlueprint("coordination", __name__, url_prefix="/api/v1", description="C
 @bp.before_request
 def _coordinators_only() -> None:
     scope.authenticate_request()
+    limits.charge_request()
     scope.require_role(scope.caller(), *scope.DEPLOYMENT_WIDE)
 
 

@@ -78,10 +78,11 @@ class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = Parser()
 
     def errors(self, *statuses: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Document the error responses a view may give, with the error schema."""
+        """Document the error responses a view may give (401 and 429 always), with the schema."""
 
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-            for status in (401, *statuses):
+            # Every route takes a token, and every token has its limits (api/limits.py).
+            for status in (401, 429, *statuses):
                 fn = self.alt_response(
                     status, schema=ErrorOut, description=http.HTTPStatus(status).phrase
                 )(fn)

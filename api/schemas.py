@@ -117,11 +117,16 @@ class SyncResultOut(Schema):
     index = fields.Int(required=True)
     client_uuid = fields.Str(allow_none=True, required=True)
     outcome = fields.Str(
-        required=True, validate=validate.OneOf(("created", "already_received", "rejected"))
+        required=True,
+        validate=validate.OneOf(("created", "already_received", "rejected", "rate_limited")),
+        metadata={"description": "`rate_limited`: not stored; send it again after `retry_after`."},
     )
     reference = fields.Str(allow_none=True, metadata={"description": "The case's reference."})
     status = fields.Str(allow_none=True, metadata={"description": "The case's status."})
     errors = fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()), allow_none=True)
+    retry_after = fields.Int(
+        allow_none=True, metadata={"description": "Seconds to wait before sending it again."}
+    )
 
 
 class SyncBatchOut(Schema):

@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import current_app
 
-from api import scope, syncing
+from alerts.escalation import merged_alerts
+from api import limits, scope, syncing
 from api.errors import ApiBlueprint
 from api.schemas import ChangesOut, ChangesQuery, SyncBatchIn, SyncBatchOut, VillagesOut
 from cases import Deployment
+from cases.audit import record_listing
 from core import clock
 from core.db import db
 from intake import gazetteer
@@ -17,6 +19,7 @@ from models import Role
 
 bp = ApiBlueprint("sync", __name__, url_prefix="/api/v1/sync", description="Facilitator sync.")
 bp.before_request(scope.authenticate_request)
+bp.before_request(limits.charge_request)
 
 
 @bp.post("/reports")
@@ -29,10 +32,13 @@ def sync_reports(batch: dict[str, Any]) -> dict[str, Any]:
     scope.require_role(who, Role.FACILITATOR)
     now, deployment = clock.now(), Deployment.from_config(current_app.config)
     places = gazetteer.current()
-    results = [
-        syncing.sync_item(db.session, who.account, i, raw, now, deployment, places)
-        for i, raw in enumerate(batch["items"])
-    ]
+    budget = limits.BatchBudget.for_batch(db.session, who.account, now)
+    # One alert per officer for everything this batch opens, not one per case.
+    with merged_alerts(db.session, now):
+        results = [
+            syncing.sync_item(db.session, who.account, i, raw, now, deployment, places, budget)
+            for i, raw in enumerate(batch["items"])
+        ]
     db.session.commit()
     current_app.logger.info(
         "sync account=%s items=%s created=%s",
@@ -55,6 +61,9 @@ def sync_changes(query: dict[str, Any]) -> dict[str, Any]:
     changes, position, more = syncing.changes_since(
         db.session, who.account, position, query["limit"], clock.now()
     )
+    references = [change["reference"] for change in changes]
+    record_listing(db.session, who.account, "sync.changes", clock.now(), references)
+    db.session.commit()
     return {"changes": changes, "cursor": syncing.encode_cursor(position), "has_more": more}
 
 

@@ -13,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from alerts.escalation import forget_held_since, held_mark
 from api.errors import flatten, invalid
+from api.limits import BatchBudget
 from api.schemas import SyncItemIn
 from cases import Deployment, ReportIn, file_report
 from core.bounds import bounded_int
@@ -46,10 +48,12 @@ class ItemResult:
 
     index: int
     client_uuid: str | None
-    outcome: str  # created, already_received, rejected
+    outcome: str  # created, already_received, rejected, rate_limited
     reference: str | None = None
     status: str | None = None
     errors: dict[str, list[str]] | None = field(default=None)
+    #: For `rate_limited`: seconds before the phone sends the item again.
+    retry_after: int | None = None
 
 
 def sync_item(
@@ -60,8 +64,13 @@ def sync_item(
     now: datetime,
     deployment: Deployment,
     gazetteer: Gazetteer | None,
+    budget: BatchBudget | None = None,
 ) -> ItemResult:
-    """File one report from a phone once, however often it is sent; flush, never commit."""
+    """File one report from a phone once, however often it is sent; flush, never commit.
+
+    With a budget, an item past the account's limits is answered `rate_limited` and not
+    stored, and so is one that would add too many of its reports to one case in a day.
+    """
     hint = raw.get("client_uuid") if isinstance(raw, dict) else None
     uuid_hint = hint if isinstance(hint, str) else None
     try:
@@ -75,16 +84,36 @@ def sync_item(
     report_in = _report_in(session, facilitator, uuid, item, gazetteer)
     if isinstance(report_in, dict):
         return ItemResult(index, uuid, "rejected", errors=report_in)
+    refusal = budget.refusal(report_in.priority) if budget else None
+    if refusal is not None:
+        return _rate_limited(index, uuid, *refusal)
+    mark = held_mark()
     try:
-        with session.begin_nested():
+        with session.begin_nested() as savepoint:
             filed = file_report(session, report_in, now, deployment)
+            if budget and budget.joined_too_often(session, facilitator, filed.case.id, now):
+                savepoint.rollback()  # the report, its timeline line and its alerts
+                forget_held_since(mark)
+                return _rate_limited(
+                    index, uuid, "Too many reports added to one case today.", budget.retry_tomorrow
+                )
     except IntegrityError:
+        forget_held_since(mark)
         # Another request filed the same UUID between our look and our insert.
         earlier = _earlier(session, uuid)
         if earlier is None:
             raise
         return _answer_again(index, uuid, earlier, facilitator)
+    if budget:
+        budget.spend(report_in.priority)
     return ItemResult(index, uuid, "created", filed.case.reference, filed.case.status.value)
+
+
+def _rate_limited(index: int, uuid: str, reason: str, retry_after: int) -> ItemResult:
+    """An item not filed now, to be sent again after `retry_after` seconds."""
+    return ItemResult(
+        index, uuid, "rate_limited", errors={"_schema": [reason]}, retry_after=retry_after
+    )
 
 
 def _earlier(session: Session, uuid: str) -> Report | None:
@@ -117,6 +146,8 @@ def _report_in(
     region = item["region_code"]
     if region is not None and session.get(Region, region) is None:
         return {"region_code": ["Not a place in the gazetteer."]}
+    if region is not None and not _in_area(facilitator, region):
+        return {"region_code": [f"Outside your area ({facilitator.region_code})."]}
     triaged = {"category": item["category"], "victim": item["victim"], "priority": item["priority"]}
     if None in triaged.values():
         found = triage(item["text"], gazetteer)
@@ -124,6 +155,8 @@ def _report_in(
         triaged = {k: v if v is not None else str(guess[k]) for k, v in triaged.items()}
         if region is None and found.location is not None:
             region = found.location.code
+            if not _in_area(facilitator, region):
+                return {"text": [f"Names a place outside your area ({facilitator.region_code})."]}
     return ReportIn(
         source="app",
         text=item["text"] or "",
@@ -135,6 +168,12 @@ def _report_in(
         may_contact=item["may_contact"],
         **triaged,
     )
+
+
+def _in_area(facilitator: Account, region: str) -> bool:
+    """Say whether a place is inside the facilitator's village or district (codes nest)."""
+    area = facilitator.region_code
+    return area is None or region == area or region.startswith(area + ".")
 
 
 # --- changes --------------------------------------------------------------------------------

@@ -14,6 +14,10 @@ from models import Account, ApiToken
 
 #: Tells a SIGAP token apart from other secrets (and lets secret scanners find leaked ones).
 PREFIX = "sigap_"
+#: How long a token lasts when its maker does not say: a lost phone's token ends by itself.
+DEFAULT_DAYS = 90
+#: The longest a token may last (ten years): beyond it dates stop being dates.
+MAX_DAYS = 3650
 
 
 def token_hash(token: str) -> str:
@@ -22,11 +26,11 @@ def token_hash(token: str) -> str:
 
 
 def issue(
-    session: Session, account: Account, now: datetime, days: int | None = None
+    session: Session, account: Account, now: datetime, days: int = DEFAULT_DAYS
 ) -> tuple[ApiToken, str]:
     """Create a token for an account; return the row and the token, which is never stored."""
     token = PREFIX + secrets.token_urlsafe(32)
-    expires = now + timedelta(days=days) if days else None
+    expires = now + timedelta(days=days)
     row = ApiToken(
         account=account, token_hash=token_hash(token), created_at=now, expires_at=expires
     )

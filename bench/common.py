@@ -51,6 +51,8 @@ def env_for(db_url: str, **extra: str) -> dict[str, str]:
         SIGAP_NEW_SENDER_REPLIES_PER_HOUR="1000000",
     )
     env.update(extra)
+    # Outbound messages are printed unless a scenario aims them at a Twilio stand-in.
+    env.setdefault("SIGAP_PROVIDER", "twilio" if env.get("TWILIO_ACCOUNT_SID") else "console")
     return env
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases import references, workflow
+from cases import pins, references, workflow
 from cases.operations import acknowledge, change_status, find_case, is_on_case, reporters_case
 from core.i18n import t
 from models import Account, Case, CaseStatus, Reporter
@@ -31,12 +31,13 @@ def handle_command(
     sender_hash: str,
     now: datetime,
     lang: str | None = None,
+    pin: str | None = None,
 ) -> str:
     """Carry out an SMS command about a case and return the reply text."""
     if kind == "status":
         return _status(session, reference, sender_hash, lang)
     if kind in ("ack", "close"):
-        return _staff_command(session, kind, reference, sender_hash, now, lang or "id")
+        return _staff_command(session, kind, reference, sender_hash, now, lang or "id", pin)
     raise ValueError(f"unknown case command '{kind}'")
 
 
@@ -52,9 +53,19 @@ def _status(session: Session, reference: str, sender_hash: str, lang: str | None
 
 
 def _staff_command(
-    session: Session, kind: str, reference: str, sender_hash: str, now: datetime, lang: str
+    session: Session,
+    kind: str,
+    reference: str,
+    sender_hash: str,
+    now: datetime,
+    lang: str,
+    pin: str | None = None,
 ) -> str:
-    """Acknowledge or close a case for staff of an agency on it; anyone else changes nothing."""
+    """Acknowledge or close a case for staff of an agency on it; anyone else changes nothing.
+
+    A sender's number can be forged, so OK answers for the sender's own agency only, and
+    SELESAI needs the account's PIN as well.
+    """
     account = session.scalar(select(Account).where(Account.phone_hash == sender_hash))
     case = find_case(session, reference)
     if account is None or case is None or not is_on_case(session, case, account):
@@ -62,9 +73,12 @@ def _staff_command(
         log.info("case command %s refused: sender not on the case", kind)
         return t("case.cmd.neutral", lang)
     if kind == "ack":
-        if acknowledge(session, case, account, now):
+        if acknowledge(session, case, account, now, by_sms=True):
             return t("case.ack.done", lang, ref=case.reference)
         return t("case.cmd.unchanged", lang, ref=case.reference, status=case.status.value)
+    if not pins.check(account, pin):
+        log.info("case command close refused: no valid PIN (account id=%s)", account.id)
+        return t("case.cmd.neutral", lang)
     return _close(session, case, account, now, lang)
 
 

@@ -502,18 +502,35 @@ def agency_on_case(case_id: Any, agency_id: int) -> ColumnElement[bool]:
 
 def is_on_case(session: Session, case: Case, account: Account) -> bool:
     """Say whether an account is active staff of an agency active on the case."""
-    if not account.is_active or account.agency_id is None:
+    # Only staff act for an agency: an agency on any other account is ignored.
+    if not account.is_active or account.role != Role.STAFF or account.agency_id is None:
         return False
     return bool(session.scalar(select(agency_on_case(case.id, account.agency_id))))
 
 
-def acknowledge(session: Session, case: Case, account: Account, now: datetime) -> bool:
-    """Record that an agency on the case has it; False if it was already acknowledged."""
+def acknowledge(
+    session: Session, case: Case, account: Account, now: datetime, by_sms: bool = False
+) -> bool:
+    """Record that an agency on the case has it; False if there was nothing to acknowledge.
+
+    By SMS (a number can be forged) it answers for the sender's own agency only: the other
+    agencies' chains keep running. Through the API, it answers for every agency on the case,
+    including after an acknowledgement by SMS.
+    """
     if not is_on_case(session, case, account):
         raise NotOnCase(f"account {account.id} is not on case {case.id}")
-    if case.status not in AWAITING_ACK:
+    if case.status in AWAITING_ACK:
+        _move(session, case, CaseStatus.DITERIMA, now, account, "staff", None, by_sms=by_sms)
+        return True
+    if not case.acknowledged_by_sms:
         return False
-    _move(session, case, CaseStatus.DITERIMA, now, account, "staff", None)
+    if by_sms:
+        if not notify.agency_acknowledged(session, case, account, now):
+            return False
+    else:
+        case.acknowledged_by_sms = False
+        notify.case_acknowledged(session, case, account, now)
+    timeline.record(session, case, "acknowledged", now, account, "staff", by_sms=by_sms)
     return True
 
 
@@ -542,6 +559,7 @@ def _move(
     actor: Account | None,
     actor_label: str,
     reason: str | None,
+    by_sms: bool = False,
 ) -> None:
     """Apply an allowed move: its timestamps, its timeline line, and what alerts must know."""
     current = case.status
@@ -550,6 +568,7 @@ def _move(
     acknowledged = current in AWAITING_ACK and wanted not in CLOSED
     if acknowledged:
         case.acknowledged_at = now
+        case.acknowledged_by_sms = by_sms
         if actor is not None and actor.agency_id is not None:
             case.assigned_account_id = actor.id
     case.closed_at = now if wanted in CLOSED else None
@@ -557,9 +576,13 @@ def _move(
     detail = {"from_status": current.value, "to_status": wanted.value}
     if reason:
         detail["reason"] = reason
+    if by_sms:
+        detail["by_sms"] = True
     timeline.record(session, case, kind, now, actor, actor_label, **detail)
     session.flush()
-    if acknowledged:
+    if acknowledged and by_sms and actor is not None:
+        notify.agency_acknowledged(session, case, actor, now)
+    elif acknowledged:
         notify.case_acknowledged(session, case, actor, now)
     if wanted in CLOSED:
         notify.case_closed(session, case, now)

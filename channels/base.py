@@ -99,6 +99,8 @@ class Outgoing:
     content_variables: dict[str, str] | None = None
     validity_seconds: int | None = None
     status_callback: str | None = None
+    #: What the message is, without its content (`outbox 12 alert`): what a console may show.
+    label: str = ""
 
 
 class SendOutcome(enum.StrEnum):

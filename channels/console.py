@@ -1,4 +1,4 @@
-"""A provider that prints messages instead of sending them, for machines without Twilio."""
+"""A provider that prints what would be sent instead of sending it, for development."""
 
 from __future__ import annotations
 
@@ -8,11 +8,24 @@ from datetime import datetime
 from typing import TextIO
 
 from channels.base import Outgoing, SendOutcome, SendResult
-from channels.phone import mask_phone
+
+#: Digits of the recipient's number a console line may show: enough to tell two test
+#: phones apart, too few to find a person.
+SHOWN_DIGITS = 2
+
+
+def console_recipient(number: str) -> str:
+    """Return a number reduced to its last two digits (`…01`)."""
+    digits = [c for c in number if c.isdigit()]
+    return "…" + "".join(digits[-SHOWN_DIGITS:])
 
 
 class ConsoleProvider:
-    """Print one line per message, with the recipient masked, and call it sent."""
+    """Print one line per message (ids and purpose, never the text) and call it sent.
+
+    The console is often a terminal others can see or a log kept for months, so it shows
+    what a message is, never what it says or whole numbers: the outbox keeps the rest.
+    """
 
     name = "console"
 
@@ -21,16 +34,13 @@ class ConsoleProvider:
         self._stream = stream
 
     def send(self, msg: Outgoing) -> SendResult:
-        """Print the message on one line and return `sent` with a fake id."""
+        """Print one line about the message and return `sent` with a fake id."""
         message_id = f"CONSOLE-{uuid.uuid4()}"
+        what = msg.label or "message"
         if msg.content_sid:
-            content = f"template {msg.content_sid} {msg.content_variables or {}}"
-        else:
-            content = msg.body
-        # One line per message: newlines in the text would break log readers.
-        flat = " ".join(content.split())
+            what += f" template {msg.content_sid}"
         stream = self._stream or sys.stdout
-        print(f"[{msg.channel} -> {mask_phone(msg.to)}] {message_id} {flat}", file=stream)
+        print(f"[{msg.channel} -> {console_recipient(msg.to)}] {message_id} {what}", file=stream)
         stream.flush()
         return SendResult(SendOutcome.SENT, message_id, None, "printed")
 

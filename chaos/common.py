@@ -33,6 +33,8 @@ TWILIO_OUTBOUND = {
     "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
     "TWILIO_SMS_FROM": "+12025550100",
     "TWILIO_WHATSAPP_FROM": "+12025550188",
+    # Twilio credentials need the address Twilio calls; each web server replaces it with its own.
+    "PUBLIC_BASE_URL": "http://127.0.0.1",
 }
 #: Short messages people also send: keywords, greetings, an unknown reference.
 _JOB_LINE = re.compile(r"^([a-z][\w.-]*): (.*)$")
@@ -137,7 +139,8 @@ class Gunicorn:
         args = [PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}"]
         args += ["--workers", str(workers), "--worker-class", "sync", "--preload"]
         args += ["--timeout", "30", "--log-level", "warning", "wsgi:app"]
-        self.process = procs.start(args, ws.env, ws.dir / "gunicorn.log")
+        env = {**ws.env, "PUBLIC_BASE_URL": self.base}
+        self.process = procs.start(args, env, ws.dir / "gunicorn.log")
         self.workers = workers
         self._wait_healthy()
 

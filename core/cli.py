@@ -140,7 +140,10 @@ def _banner(base: str, bind: str) -> str:
     """Where SIGAP serves, where to point Twilio, and what real Twilio requests need."""
     config = current_app.config
     public = config.get("PUBLIC_BASE_URL") or "https://<your public address>"
-    provider = "Twilio" if config.get("TWILIO_ACCOUNT_SID") else "console (printed here)"
+    chosen = (config.get("SIGAP_PROVIDER") or "twilio").strip().lower()
+    provider = (
+        "console (ids printed here, texts kept in the outbox)" if chosen == "console" else "Twilio"
+    )
     token = (
         "set: real Twilio requests are checked against it"
         if config.get("TWILIO_AUTH_TOKEN")

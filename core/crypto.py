@@ -66,6 +66,10 @@ class Keyring:
         """Keyed hash of a value (a normalised phone number) for equality lookups."""
         return hmac.new(self._lookup_keys[0], value.encode(), hashlib.sha256).hexdigest()
 
+    def lookup_hashes(self, value: str) -> list[str]:
+        """The keyed hash of a value under every key, newest first (for hashes not rehashed)."""
+        return [hmac.new(k, value.encode(), hashlib.sha256).hexdigest() for k in self._lookup_keys]
+
 
 _keyring: Keyring | None = None
 

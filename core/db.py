@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -182,6 +184,23 @@ def _configure_postgresql(engine: Engine) -> None:
             conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
+def _private_database_file(path: Path) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite does, in a 0700 folder if new.
+
+    SQLite gives the -wal and -shm files the database file's own mode, so all three stay
+    unreadable to other local users; a file left group- or world-readable is tightened.
+    """
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(OSError):
+            info = name.stat()
+            if stat.S_IMODE(info.st_mode) & 0o077 and info.st_uid == os.getuid():
+                name.chmod(0o600)
+
+
 def make_engine(url: str, busy_seconds: float = SQLITE_BUSY_SECONDS, **kwargs: Any) -> Engine:
     """Create an engine for a URL, or raise ConfigError with a one-line reason."""
     try:
@@ -197,7 +216,7 @@ def make_engine(url: str, busy_seconds: float = SQLITE_BUSY_SECONDS, **kwargs: A
         and database not in ("", ":memory:")
         and not (database.startswith("file:"))
     ):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _private_database_file(Path(database))
         gate_path = f"{parsed.database}.writer"
         kwargs.setdefault("connect_args", {}).setdefault("factory", GatedConnection)
     # A file database has no connection to lose; a server's is checked before each use.

@@ -15,10 +15,17 @@ class ApiError(Exception):
     """An error a client can act on: an HTTP status, a code and optional per-field messages."""
 
     def __init__(
-        self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+        #: Sent with the answer, e.g. Retry-After with a 429.
+        self.headers = headers or {}
 
 
 def _body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -33,7 +40,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> ResponseReturnValue:
-        return jsonify(_body(exc.code, exc.message, exc.fields)), exc.status
+        return jsonify(_body(exc.code, exc.message, exc.fields)), exc.status, exc.headers
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:

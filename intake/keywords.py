@@ -87,6 +87,8 @@ def parse_command(text: str, gazetteer: Gazetteer | None = None) -> Command | No
     spec = _config()["specs"][kind]
     ref, after = _reference(words[1:])
     if spec.get("needs_ref"):
+        if ref is not None and spec.get("pin") and len(after) == 1 and after[0].isdigit():
+            return Command(kind, ref=ref, rest=after[0])
         return Command(kind, ref=ref) if ref is not None and not after else None
     if spec.get("alone"):
         return Command(kind) if len(words) == 1 else None

@@ -115,7 +115,7 @@ def _command(
         if cmd.ref is None:
             return t("reply.status_how", lang)
         return handle_command(
-            session, _CASE_COMMANDS[cmd.kind], cmd.ref, row.sender_hash, now, lang
+            session, _CASE_COMMANDS[cmd.kind], cmd.ref, row.sender_hash, now, lang, cmd.rest or None
         )
     if cmd.kind is CommandKind.BANTUAN:
         return t("reply.help", lang)
@@ -286,6 +286,7 @@ def _open_dialog(session: Session, reporter: Reporter, now: datetime) -> Dialog 
 
 def _continue(session: Session, dialog: Dialog, row: InboundRow, text: str, now: datetime) -> str:
     """Take a reply to the question asked; ask again once if it answers nothing."""
+    row.dialog_id = dialog.id  # erasure of the dialog's case reaches this message too
     reporter = session.get(Reporter, dialog.reporter_id)
     state = dlg.DialogState.from_json(dialog.state)
     answer = _answer(session, reporter, state, text, now)

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one aggregate per module; importing this package registers them all."""
 
 from models.agency import Account, Agency, AgencyKind, Role
+from models.audit import AuditEvent
 from models.base import Base
 from models.case import (
     AgeGroup,
@@ -28,13 +29,13 @@ from models.casework import (
 )
 from models.dialog import Dialog, DialogStatus
 from models.login import LoginAttempt, LoginCode
-from models.message import InboundMessage, InboundStatus
+from models.message import InboundMessage, InboundStatus, InboundTombstone
 from models.outbox import Outbox, OutboxStatus, Purpose
 from models.region import Region, RegionLevel
 from models.reporter import Reporter
 from models.roster import AlertChain, RosterOverride, RosterRole, RosterSlot
 from models.schedule import JobRun, Lease
-from models.token import ApiToken
+from models.token import ApiToken, ApiUsage
 
 __all__ = [
     "Account",
@@ -44,6 +45,8 @@ __all__ = [
     "AgencyRole",
     "AlertChain",
     "ApiToken",
+    "ApiUsage",
+    "AuditEvent",
     "Base",
     "Case",
     "CaseAgency",
@@ -57,6 +60,7 @@ __all__ = [
     "FollowUpTask",
     "InboundMessage",
     "InboundStatus",
+    "InboundTombstone",
     "IncidentPlace",
     "JobRun",
     "Lease",

@@ -55,6 +55,11 @@ class Account(Base):
     #: For facilitators: the district or village they work in.
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: Hash of the PIN that closing a case by SMS (`SELESAI REF PIN`) needs; None: no closing
+    #: by SMS. Set with `accounts set-pin`.
+    sms_pin_hash: Mapped[str | None] = mapped_column(String(255))
+    #: Wrong PINs in a row; at PIN_TRIES the PIN stops working until it is set again.
+    sms_pin_failures: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: scrypt hash of the console password (console/passwords.py); None: no console login.
     password_hash: Mapped[str | None] = mapped_column(String(200))

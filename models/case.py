@@ -124,6 +124,9 @@ class Case(Base):
     #: Deadline for an agency to acknowledge, from the priority's SLA.
     ack_due_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
+    #: Acknowledged by SMS only, where a sender's number can be forged: the other agencies'
+    #: alert chains keep running until they acknowledge too, or someone does in the API.
+    acknowledged_by_sms: Mapped[bool] = mapped_column(default=False)
     #: Sexual violence: the 3x24h deadline to report to the police (UU TPKS art. 41).
     police_report_due_at: Mapped[datetime | None]
     police_reported_at: Mapped[datetime | None]

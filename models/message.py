@@ -56,3 +56,21 @@ class InboundMessage(Base):
     #: Set when the message came through the spool while the database was down.
     spooled_at: Mapped[datetime | None]
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id"), index=True)
+    #: The dialog this message answered (its first message is Dialog.inbound_message_id), so
+    #: erasing a case reaches every message said for it. No foreign key: a dialog points at
+    #: its first message already, and the two tables would then depend on each other.
+    dialog_id: Mapped[int | None] = mapped_column(index=True)
+
+
+class InboundTombstone(Base):
+    """A raw message purged by retention: its (provider, id) stays known, forever.
+
+    Only a keyed hash of the pair is kept, so a signed webhook replayed after its row was
+    deleted is recognised as a resend and never taken for a new message.
+    """
+
+    __tablename__ = "inbound_tombstone"
+
+    #: Keyed hash (HMAC-SHA256 under the lookup key) of provider and provider message id.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    buried_at: Mapped[datetime] = mapped_column(default=utcnow)

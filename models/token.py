@@ -25,3 +25,16 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     account: Mapped[Account] = relationship()
+
+
+class ApiUsage(Base):
+    """Requests made with one token in one window (a minute or a day), for the API's limits."""
+
+    __tablename__ = "api_usage"
+
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_token.id"), primary_key=True)
+    #: `minute` or `day`.
+    span: Mapped[str] = mapped_column(String(8), primary_key=True)
+    #: The window's first moment (UTC).
+    starts_at: Mapped[datetime] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

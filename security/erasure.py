@@ -78,6 +78,7 @@ def erase_case(session: Session, case: Case, actor: Account, reason: str, now: d
     for report in reports:
         _set(report, "triage_reasons", None)  # quotes the text
     message_ids = {r.inbound_message_id for r in reports if r.inbound_message_id is not None}
+    message_ids |= _dialog_answers(session, message_ids)
     reporters = _reporters_only_here(session, case, {r.reporter_id for r in reports})
     hashes = {r.phone_hash for r in reporters}
     done.reporters = sum(_erase_reporter(r) for r in reporters)
@@ -91,6 +92,16 @@ def erase_case(session: Session, case: Case, actor: Account, reason: str, now: d
     session.flush()
     log.info("case id=%s erased by account id=%s: %s", case.id, actor.id, asdict(done))
     return done
+
+
+def _dialog_answers(session: Session, first_ids: set[int]) -> set[int]:
+    """The messages that answered the dialogs these messages began."""
+    if not first_ids:
+        return set()
+    dialogs = select(Dialog.id).where(Dialog.inbound_message_id.in_(first_ids))
+    return set(
+        session.scalars(select(InboundMessage.id).where(InboundMessage.dialog_id.in_(dialogs)))
+    )
 
 
 def _reporters_only_here(session: Session, case: Case, ids: set[int | None]) -> list[Reporter]:

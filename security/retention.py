@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from channels import CHANNELS, ChannelError
 from core.config import ConfigError
 from models import Base, Dialog, DialogStatus, InboundMessage, InboundStatus
+from security import tombstones
 from webhooks import spool
 
 log = logging.getLogger(__name__)
@@ -38,16 +39,19 @@ def purge_inbound(session: Session, cutoff: datetime, limit: int) -> int:
     open_dialog = exists().where(
         Dialog.inbound_message_id == InboundMessage.id, Dialog.status == DialogStatus.OPEN
     )
-    ids = session.scalars(
-        select(InboundMessage.id)
+    purged = session.execute(
+        select(InboundMessage.id, InboundMessage.provider, InboundMessage.provider_message_id)
         .where(InboundMessage.status == InboundStatus.PROCESSED)
         .where(InboundMessage.received_at < cutoff)
         .where(~open_dialog)
         .order_by(InboundMessage.received_at)
         .limit(limit)
     ).all()
-    if not ids:
+    if not purged:
         return 0
+    ids = [row.id for row in purged]
+    # The message goes, the fact that it came stays: a replay of it is not news.
+    tombstones.bury(session, [(row.provider, row.provider_message_id) for row in purged])
     # Reports and dialogs keep their own copy; they only lose the pointer to the raw row.
     for column in _references():
         session.execute(column.table.update().where(column.in_(ids)).values({column: None}))

@@ -40,6 +40,7 @@ def test_config(url: str, **extra: object) -> dict[str, object]:
         "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
         "TWILIO_API_BASE_URL": None,
         "PUBLIC_BASE_URL": None,
+        "SIGAP_PROVIDER": "console",
         "SIGAP_PROVINCES": "72",
         "TESTING": True,
     }

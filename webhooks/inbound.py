@@ -21,6 +21,7 @@ from core.i18n import t
 from intake import pipeline
 from models import InboundMessage as InboundRow
 from models import InboundStatus
+from security import tombstones
 from webhooks import limits
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,9 @@ def record_inbound(
     session: Session, msg: InboundMessage, spooled_at: datetime | None = None
 ) -> Recorded:
     """Insert and commit the raw message; a resend finds the first copy instead."""
+    if tombstones.is_buried(session, msg.provider, msg.provider_message_id):
+        # Its row was purged by retention: a replay, answered as a resend, never interpreted.
+        return Recorded(tombstones.stand_in(msg.provider, msg.provider_message_id), False)
     now = clock.now()
     values = {
         "provider": msg.provider,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 02:03:25.049785
+Create Date: 2026-12-02 02:08:00.808691
 """
 
 from collections.abc import Sequence
@@ -33,6 +33,12 @@ def upgrade() -> None:
             "ix_cluster_alert_area", ["category", "district_code", "alerted_at"], unique=False
         )
 
+    op.create_table(
+        "inbound_tombstone",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("buried_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_inbound_tombstone")),
+    )
     op.create_table(
         "job_run",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -163,6 +169,7 @@ def upgrade() -> None:
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("spooled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reporter_id", sa.Integer(), nullable=True),
+        sa.Column("dialog_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["reporter_id"], ["reporter.id"], name=op.f("fk_inbound_message_reporter_id_reporter")
         ),
@@ -172,6 +179,9 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("inbound_message", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inbound_message_dialog_id"), ["dialog_id"], unique=False
+        )
         batch_op.create_index("ix_inbound_message_purge", ["status", "received_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_inbound_message_reporter_id"), ["reporter_id"], unique=False
@@ -208,6 +218,8 @@ def upgrade() -> None:
         sa.Column("agency_id", sa.Integer(), nullable=True),
         sa.Column("region_code", sa.String(length=13), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("sms_pin_hash", sa.String(length=255), nullable=True),
+        sa.Column("sms_pin_failures", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=True),
         sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=True),
@@ -306,6 +318,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_token_account_id"), ["account_id"], unique=False)
 
     op.create_table(
+        "audit_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_audit_event_account_id_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
+    )
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_event_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_event_at"), ["at"], unique=False)
+
+    op.create_table(
         "cases",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("reference", sa.String(length=12), nullable=False),
@@ -332,6 +360,7 @@ def upgrade() -> None:
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ack_due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("acknowledged_by_sms", sa.Boolean(), nullable=False),
         sa.Column("police_report_due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("police_reported_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
@@ -565,6 +594,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_alert_chain_digest_at"), ["digest_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_alert_chain_next_at"), ["next_at"], unique=False)
 
+    op.create_table(
+        "api_usage",
+        sa.Column("token_id", sa.Integer(), nullable=False),
+        sa.Column("span", sa.String(length=8), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["token_id"], ["api_token.id"], name=op.f("fk_api_usage_token_id_api_token")
+        ),
+        sa.PrimaryKeyConstraint("token_id", "span", "starts_at", name=op.f("pk_api_usage")),
+    )
     op.create_table(
         "case_agency",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -893,6 +933,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_case_agency_agency_id"))
 
     op.drop_table("case_agency")
+    op.drop_table("api_usage")
     with op.batch_alter_table("alert_chain", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alert_chain_next_at"))
         batch_op.drop_index(batch_op.f("ix_alert_chain_digest_at"))
@@ -921,6 +962,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_case_ack_due")
 
     op.drop_table("cases")
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_event_at"))
+        batch_op.drop_index(batch_op.f("ix_audit_event_account_id"))
+
+    op.drop_table("audit_event")
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_token_account_id"))
 
@@ -944,6 +990,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_inbound_message_retry")
         batch_op.drop_index(batch_op.f("ix_inbound_message_reporter_id"))
         batch_op.drop_index("ix_inbound_message_purge")
+        batch_op.drop_index(batch_op.f("ix_inbound_message_dialog_id"))
 
     op.drop_table("inbound_message")
     with op.batch_alter_table("agency", schema=None) as batch_op:
@@ -962,6 +1009,7 @@ def downgrade() -> None:
     op.drop_table("login_attempt")
     op.drop_table("lease")
     op.drop_table("job_run")
+    op.drop_table("inbound_tombstone")
     with op.batch_alter_table("cluster_alert", schema=None) as batch_op:
         batch_op.drop_index("ix_cluster_alert_area")
 

@@ -114,3 +114,13 @@ def test_clear_errors(runner: FlaskCliRunner, demo) -> None:
         result = runner.invoke(args=args)
         assert result.exit_code == 2, (args, result.output)
         assert expected in result.output, (args, result.output)
+
+
+def test_the_scheduler_refuses_to_start_without_a_chosen_provider(make_app) -> None:
+    app = make_app(SIGAP_PROVIDER=None, TWILIO_ACCOUNT_SID=None)
+    for args in (["scheduler"], ["jobs", "run-due"]):
+        with app.app_context():
+            result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 1
+        assert "SIGAP_PROVIDER=console" in result.output
+        assert "Traceback" not in result.output

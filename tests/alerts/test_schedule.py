@@ -68,6 +68,7 @@ def test_alert_reaches_the_twilio_spec_mock(
         TWILIO_SMS_FROM="+12025550100",
         TWILIO_API_BASE_URL=twilio_mock.base_url,
         PUBLIC_BASE_URL="https://sigap.example.org",
+        SIGAP_PROVIDER="twilio",
     )
     if whatsapp:
         app.config.update(

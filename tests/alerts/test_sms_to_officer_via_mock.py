@@ -52,6 +52,7 @@ def test_darurat_sms_reaches_the_on_call_officer_through_the_mock(
         TWILIO_SMS_FROM="+12025550100",
         TWILIO_API_BASE_URL=twilio_mock.base_url,
         PUBLIC_BASE_URL="https://sigap.example.org",  # where status callbacks are sent
+        SIGAP_PROVIDER="twilio",
     )
     mark = twilio_mock.mark()
     result = runner.invoke(args=["jobs", "run-due", "--now", clock.now().isoformat()])

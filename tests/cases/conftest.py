@@ -55,6 +55,16 @@ def handoffs(monkeypatch: pytest.MonkeyPatch) -> Handoffs:
     monkeypatch.setattr(
         notify, "case_closed", lambda s, case, now: seen.calls.append(("closed", case.id))
     )
+
+    def agency_acknowledged(s: Any, case: Any, account: Any, now: Any) -> bool:
+        # As the real one: True once per agency, while its chain runs.
+        key = (case.id, account.agency_id)
+        first = key not in [(c, a) for c, _, a in seen.of("agency_acknowledged")]
+        if first:
+            seen.calls.append(("agency_acknowledged", (case.id, account.id, account.agency_id)))
+        return first
+
+    monkeypatch.setattr(notify, "agency_acknowledged", agency_acknowledged)
     return seen
 
 

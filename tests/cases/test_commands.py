@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from cases import acknowledge, change_status, file_report, handle_command, refer
+from cases import acknowledge, change_status, file_report, handle_command, pins, refer
 from core import clock
 from core.crypto import lookup_hash
 from core.db import db
@@ -15,8 +15,8 @@ from tests.cases.conftest import phone, report_in, staff_of
 REPORT_TEXT = "suami tetangga memukul istrinya di kebun"
 
 
-def send(kind, reference, number, lang=None):
-    return handle_command(db.session, kind, reference, lookup_hash(number), clock.now(), lang)
+def send(kind, reference, number, lang=None, pin=None):
+    return handle_command(db.session, kind, reference, lookup_hash(number), clock.now(), lang, pin)
 
 
 @pytest.fixture
@@ -55,24 +55,47 @@ def test_ok_from_staff_on_the_case_acknowledges(case, agencies, handoffs):
     reply = send("ack", case.reference.lower(), officer.phone)
     assert reply == t("case.ack.done", "id", ref=case.reference)
     assert case.status == CaseStatus.DITERIMA
-    assert handoffs.of("acknowledged") == [(case.id, officer.id)]
+    # By SMS, for the officer's own agency only.
+    assert handoffs.of("acknowledged") == []
+    assert handoffs.of("agency_acknowledged") == [(case.id, officer.id, officer.agency_id)]
     again = send("ack", case.reference, officer.phone)
     assert again == t("case.cmd.unchanged", "id", ref=case.reference, status="diterima")
 
 
 def test_selesai_closes_an_acknowledged_case(case, agencies, handoffs):
     officer = staff_of(agencies["DP3A-7210"])
-    assert send("close", case.reference, officer.phone) == t(
+    pins.set_pin(officer, "4821")
+    assert send("close", case.reference, officer.phone, pin="4821") == t(
         "case.close.ack_first", "id", ref=case.reference
     )
     assert case.status == CaseStatus.BARU
     send("ack", case.reference, officer.phone)
-    assert send("close", case.reference, officer.phone) == t(
+    assert send("close", case.reference, officer.phone, pin="4821") == t(
         "case.close.done", "id", ref=case.reference
     )
     assert case.status == CaseStatus.SELESAI
     assert handoffs.of("closed") == [case.id]
-    assert "selesai" in send("close", case.reference, officer.phone)
+    assert "selesai" in send("close", case.reference, officer.phone, pin="4821")
+
+
+def test_selesai_without_the_right_pin_changes_nothing(case, agencies, handoffs):
+    officer = staff_of(agencies["DP3A-7210"])
+    send("ack", case.reference, officer.phone)
+    neutral = t("case.cmd.neutral", "id")
+    assert send("close", case.reference, officer.phone) == neutral  # no PIN set
+    pins.set_pin(officer, "4821")
+    for pin in (None, "0000", "48211", "abcd"):
+        assert send("close", case.reference, officer.phone, pin=pin) == neutral
+    assert case.status == CaseStatus.DITERIMA
+    assert handoffs.of("closed") == []
+    # Five wrong PINs in a row: even the right one no longer works until it is set again.
+    assert send("close", case.reference, officer.phone, pin="1111") == neutral
+    assert send("close", case.reference, officer.phone, pin="4821") == neutral
+    assert case.status == CaseStatus.DITERIMA
+    pins.set_pin(officer, "4821")
+    assert send("close", case.reference, officer.phone, pin="4821") == t(
+        "case.close.done", "id", ref=case.reference
+    )
 
 
 def test_selesai_from_anyone_else_changes_nothing(case, agencies):

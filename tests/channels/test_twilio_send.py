@@ -25,6 +25,7 @@ from channels import (
     make_provider,
 )
 from channels.twilio_send import _TwilioTransport
+from core.config import ConfigError
 
 ACCOUNT = "AC0000000000000000000000000000c0de"
 SMS_FROM = "+12025550100"
@@ -290,29 +291,53 @@ def test_api_base_url_keeps_path_and_query(
     assert REPORTER[1:] not in caplog.text
 
 
-def test_console_masks_the_recipient() -> None:
+def test_console_prints_ids_and_purpose_never_the_text_or_the_number() -> None:
     out = io.StringIO()
-    result = ConsoleProvider(stream=out).send(SMS)
+    msg = Outgoing(to=REPORTER, channel="sms", body=SMS.body, label="outbox 12 reply")
+    result = ConsoleProvider(stream=out).send(msg)
     line = out.getvalue()
     assert result.outcome is SendOutcome.SENT
     assert result.provider_message_id.startswith("CONSOLE-")
     assert line.count("\n") == 1
-    assert "+62808****0101" in line
-    assert REPORTER not in line
+    assert "outbox 12 reply" in line
+    assert "Laporan" not in line
+    assert "K7Q2" not in line
+    # At most the last two digits of the recipient.
+    assert "…01" in line
+    assert "808" not in line
+    assert "0101" not in line
     assert ConsoleProvider(stream=out).find_sent(SMS, SINCE) is None
 
 
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ({}, ConsoleProvider),
-        ({"TWILIO_ACCOUNT_SID": ACCOUNT}, ConsoleProvider),
-        ({"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "  "}, ConsoleProvider),
+        ({"SIGAP_PROVIDER": "console"}, ConsoleProvider),
+        ({"SIGAP_PROVIDER": "Console", "TWILIO_ACCOUNT_SID": ACCOUNT}, ConsoleProvider),
         ({"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "t"}, TwilioProvider),
+        (
+            {"SIGAP_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "t"},
+            TwilioProvider,
+        ),
     ],
 )
 def test_make_provider(config: dict[str, str], expected: type) -> None:
     assert isinstance(make_provider(config), expected)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"TWILIO_ACCOUNT_SID": ACCOUNT},
+        {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "  "},
+        {"SIGAP_PROVIDER": "twilio"},
+        {"SIGAP_PROVIDER": "pigeon", "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "t"},
+    ],
+)
+def test_the_console_is_never_chosen_silently(config: dict[str, str]) -> None:
+    with pytest.raises(ConfigError, match="SIGAP_PROVIDER"):
+        make_provider(config)
 
 
 def test_make_provider_reads_senders() -> None:

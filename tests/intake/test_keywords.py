@@ -28,6 +28,7 @@ from intake.vocab import Category
         ("ack K7M-4C3", Command(CommandKind.TERIMA, ref="K7M4C3")),
         ("SELESAI k7m4c3", Command(CommandKind.SELESAI, ref="K7M4C3")),
         ("done K7M4C3", Command(CommandKind.SELESAI, ref="K7M4C3")),
+        ("SELESAI K7M4C3 4821", Command(CommandKind.SELESAI, ref="K7M4C3", rest="4821")),
     ],
 )
 def test_commands(text: str, expected: Command) -> None:

@@ -30,7 +30,8 @@ def erase(app: Flask, reference: str, by: int, reason: str = WHY) -> str:
 
 def events(case_id: int) -> list[CaseEvent]:
     db.session.expire_all()
-    return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)))
+    query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+    return list(db.session.scalars(query))
 
 
 def test_erasing_a_case_leaves_no_personal_text_of_it(app: Flask, world: World) -> None:
@@ -167,3 +168,30 @@ def test_the_timeline_still_refuses_every_other_change(world: World) -> None:
     routed.detail = json.dumps({"agencies": {}})
     with pytest.raises(TimelineIsAppendOnly):
         db.session.flush()
+
+
+def test_a_dialogs_answers_are_erased_even_when_the_number_is_kept(
+    app: Flask, world: World, poster
+) -> None:
+    from tests.signing import Phone
+
+    phone = Phone(poster, REPORTER)
+    phone.sent = 100  # message ids of their own
+    # A second report by the same person, told over a few questions.
+    for text in ("suami saya memukul saya", "Sidera", "tidak", "ya"):
+        phone.say(text)
+    mine = select(InboundMessage).where(InboundMessage.sender_hash == lookup_hash(REPORTER))
+    first_report = db.session.scalar(select(Report).where(Report.case_id == world.case.id))
+    dialog_report = db.session.scalar(
+        select(Report).where(Report.case_id != world.case.id, Report.source == "sms")
+    )
+    answers = [m for m in db.session.scalars(mine) if m.dialog_id is not None]
+    assert len(answers) >= 2  # the dialog asked, and was answered
+    # The first case keeps the reporter's number; erasing the second must reach every answer.
+    erase(app, dialog_report.case.reference, world.admin.id)
+    db.session.expire_all()
+    bodies = {m.id: m.body for m in db.session.scalars(mine)}
+    assert bodies.pop(first_report.inbound_message_id) != ERASED
+    assert set(bodies.values()) == {ERASED}
+    kept = db.session.scalar(select(Reporter).where(Reporter.phone_hash == lookup_hash(REPORTER)))
+    assert kept.phone == REPORTER
