@@ -161,20 +161,33 @@ _IDS = select(Outbox.__table__.c.idempotency_key, Outbox.__table__.c.id).where(
 )
 
 
-def drain(now: datetime, provider: Provider, worker: str, limit: int = 100) -> DrainStats:
-    """Claim due rows, send each once, and record the outcomes."""
+def drain(
+    now: datetime,
+    provider: Provider,
+    worker: str,
+    limit: int = 100,
+    ids: list[int] | None = None,
+) -> DrainStats:
+    """Claim due rows (only `ids`, when given), send each once, and record the outcomes.
+
+    With `ids` it sends messages right after the transaction that wrote them (a reply to a
+    reporter) through the same claim as every drain, so nobody sends them twice.
+    """
     session = db.session()
     stats = DrainStats()
-    claims = _claim(session, now, worker, limit)
+    claims = _claim(session, now, worker, limit, ids)
     stats.claimed = len(claims)
     for claim in claims:
         result = _attempt(session, claim, provider, now)
         _record(session, claim, worker, result, now, stats)
-    session.expire_all()  # the rows were changed by UPDATE statements
+    for row in [o for o in session.identity_map.values() if isinstance(o, Outbox)]:
+        session.expire(row)  # changed by UPDATE statements; the caller's other rows stand
     return stats
 
 
-def _claim(session: Session, now: datetime, worker: str, limit: int) -> list[_Claim]:
+def _claim(
+    session: Session, now: datetime, worker: str, limit: int, ids: list[int] | None = None
+) -> list[_Claim]:
     """Mark up to `limit` due rows as ours and commit, so no other worker sends them."""
     # A row in "sending" whose claim expired is due again: its next_attempt_at is the
     # claim's expiry. SKIP LOCKED lets PostgreSQL workers take disjoint rows; on SQLite the
@@ -186,6 +199,8 @@ def _claim(session: Session, now: datetime, worker: str, limit: int) -> list[_Cl
         .order_by(Outbox.next_attempt_at)
         .limit(limit)
     )
+    if ids is not None:
+        query = query.where(Outbox.id.in_(ids))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(session.scalars(query))
