@@ -46,7 +46,8 @@ QUIET = timedelta(hours=1)
 SHOWN_SENDERS = 50
 #: A row limit that reads every row (LIMIT takes no NULL on SQLite).
 ALL_ROWS = 2**31 - 1
-#: Answers to an open dialog's question taken past the hourly limit, at most, in one hour.
+#: Messages taken past the hourly limit as answers to an open dialog's question (or from
+#: staff), at most, in one clock hour: the hard cap on exempt traffic. Emergencies always pass.
 EXEMPT_PER_HOUR = 10
 #: Characters of the sender's keyed hash shown to admins and logged: enough to tell apart.
 HASH_PREFIX = 8
@@ -129,10 +130,12 @@ def decide(session: Session, row: InboundRow, reading: Reading) -> Verdict:
 def _decide(session: Session, row: InboundRow, reading: Reading, limits: Policy) -> Verdict:
     """Count the sender's messages up to this one; hold or pass it, and see if it is answered."""
     now = row.received_at
-    in_hour, in_day, language = sender_counts(
+    in_hour, in_day, language, held = sender_counts(
         session, row.sender_hash, now, read_at_most=limits.per_day + 2, up_to=row.id
     )
-    if limits.is_over(in_hour, in_day) and not _exempt(session, row, reading, in_hour, limits):
+    # Messages before this one in the hour that went through past the hourly limit.
+    exempted = max(in_hour - 1 - held - limits.per_hour, 0)
+    if limits.is_over(in_hour, in_day) and not _exempt(session, row, reading, exempted):
         # Inside one clock hour the counts grow together: the previous message was held
         # exactly when its counts were over too.
         first = in_hour == 1 or not limits.is_over(in_hour - 1, in_day - 1)
@@ -148,8 +151,9 @@ def sender_counts(
     now: datetime,
     read_at_most: int | None = None,
     up_to: int | None = None,
-) -> tuple[int, int, str | None]:
-    """Return the sender's messages this hour and in 24 hours, and their language if known.
+) -> tuple[int, int, str | None, int]:
+    """Return the sender's messages this hour and in 24 hours, their language if known,
+    and how many of this hour's were held.
 
     One statement on the (sender_hash, received_at) index, counting messages received up
     to `now` (and, with `up_to`, stored no later than that row). The worker reads at most
@@ -157,7 +161,7 @@ def sender_counts(
     does not make its own messages slower to count; larger counts then read as that many.
     """
     hour, day = windows(now)
-    in_day, in_hour, known = session.execute(
+    in_day, in_hour, known, held = session.execute(
         _COUNTS,
         {
             "sender_hash": sender_hash,
@@ -168,13 +172,13 @@ def sender_counts(
             "read_at_most": ALL_ROWS if read_at_most is None else read_at_most,
         },
     ).one()
-    return in_hour, in_day, known
+    return in_hour, in_day, known, held
 
 
 def _counts() -> Select:
     """The statement `sender_counts` runs on every message, built once."""
     recent = (
-        select(InboundRow.received_at)
+        select(InboundRow.received_at, InboundRow.status)
         .where(
             InboundRow.sender_hash == bindparam("sender_hash"),
             InboundRow.received_at >= bindparam("day"),
@@ -190,6 +194,9 @@ def _counts() -> Select:
         func.count(),
         func.count().filter(recent.c.received_at >= bindparam("hour")),
         language.scalar_subquery(),
+        func.count().filter(
+            recent.c.received_at >= bindparam("hour"), recent.c.status == InboundStatus.LIMITED
+        ),
     ).select_from(recent)
 
 
@@ -206,16 +213,14 @@ _GROUP_COUNT = select(func.count()).select_from(
 )
 
 
-def _exempt(
-    session: Session, row: InboundRow, reading: Reading, in_hour: int, limits: Policy
-) -> bool:
+def _exempt(session: Session, row: InboundRow, reading: Reading, exempted: int) -> bool:
     """Staff and an emergency always go through; a real answer to a question, up to a cap."""
     if reading.is_emergency:
         return True
     staff = select(Account.id).where(Account.phone_hash == row.sender_hash, Account.is_active)
     if session.scalar(select(staff.exists())):
         return True
-    if reading.command is not None or in_hour > limits.per_hour + EXEMPT_PER_HOUR:
+    if reading.command is not None or exempted >= EXEMPT_PER_HOUR:
         return False
     dialog = session.scalar(
         select(Dialog)
@@ -287,7 +292,7 @@ def _sender(
     session: Session, sender_hash: str, held: int, since: datetime, now: datetime, limits: Policy
 ) -> dict[str, Any]:
     """One held sender as admins see it: a hash prefix and counts, never the number."""
-    in_hour, in_day, _ = sender_counts(session, sender_hash, now)
+    in_hour, in_day, _, _ = sender_counts(session, sender_hash, now)
     return {
         "sender": short(sender_hash),
         "held": held,

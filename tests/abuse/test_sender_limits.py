@@ -163,3 +163,32 @@ def test_a_failing_limit_check_lets_the_message_through(seeded, poster, monkeypa
 def test_limits_below_one_or_not_numbers_stop_the_start(make_app, setting):
     with pytest.raises(ConfigError):
         make_app(**setting)
+
+
+def test_an_open_question_lets_through_only_its_answer(limited_poster):
+    """With a question pending, STATUS guesses and BANTUAN count against the limit."""
+    poster = limited_poster(SIGAP_SENDER_LIMIT_PER_HOUR=3)
+    phone = Phone(poster, "+6280812340008")
+    assert "desa" in phone.say("suami sy memukul sy semalam, sy takut pulang").lower()
+    guesses = [phone.say(f"STATUS K7M4C{i}") for i in range(20)]
+    guesses += [phone.say("BANTUAN") for _ in range(20)]
+    assert guesses[2] == t("reply.limited")
+    assert guesses[3:] == [""] * 37  # 40 commands, only the first two inside the limit
+    assert {r.status for r in rows_of(phone)[3:]} == {LIMITED}
+    # The answer to the question asked still goes through, and the dialog moves on.
+    answer = phone.say("Sidera kec Sigi Biromaru")
+    assert answer not in ("", t("reply.limited"))
+    assert rows_of(phone)[-1].status == PROCESSED
+
+
+def test_answers_past_the_limit_have_a_hard_cap(limited_poster, monkeypatch):
+    monkeypatch.setattr(limits, "EXEMPT_PER_HOUR", 2)
+    poster = limited_poster(SIGAP_SENDER_LIMIT_PER_HOUR=1)
+    phone = Phone(poster, "+6280812340009")
+    phone.say("suami sy memukul sy semalam, sy takut pulang")  # asks where
+    phone.say(CHATTER)  # held
+    assert phone.say("xyz") == ""  # no answer to the question: held
+    assert "?" in phone.say("Sidera kec Sigi Biromaru")  # an answer: the next question
+    assert "?" in phone.say("2")  # an answer: the last question
+    assert phone.say("1") == ""  # an answer too, but past the cap: held all the same
+    assert rows_of(phone)[-1].status == LIMITED
