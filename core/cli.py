@@ -132,8 +132,11 @@ Point Twilio at (Messaging webhooks, HTTP POST):
   SMS       {public}/webhooks/twilio/sms
   WhatsApp  {public}/webhooks/twilio/whatsapp
   Status    {public}/webhooks/twilio/status
+Twilio gets an empty answer at once; the worker interprets each message and the
+reply follows through the outbox.
 Outbound messages go to: {provider}
-Send a test message:  .venv/bin/flask --app wsgi simulate sms "tolong ada kdrt di desa Sidera"
+Send a test message (prints the reply):
+  .venv/bin/flask --app wsgi simulate sms "tolong ada kdrt di desa Sidera"
 Stop with Ctrl-C.
 """
     )
