@@ -147,15 +147,15 @@ class Worker:
                 session.rollback()
                 sent = _fail(session, row, exc, now, expected)
         self.processed += 1
-        self._send(sent, now)
+        self._send(sent)
         return True
 
-    def _send(self, ids: list[int], now: datetime) -> None:
+    def _send(self, ids: list[int]) -> None:
         """Send the reply just committed; what fails here the drain job retries."""
         if not ids:
             return
         try:
-            outbox.drain(now, self.provider, self.name, ids=ids)
+            outbox.drain(clock.now(), self.provider, self.name, ids=ids)
         except Exception as exc:
             db.session.rollback()
             log.warning("worker: reply left to the drain: %s", type(exc).__name__)
