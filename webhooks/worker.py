@@ -2,8 +2,9 @@
 
 The webhook only stores (webhooks/inbound.py). Here each message is read (command and
 triage, with no database), judged by the abuse limits, interpreted by intake, marked
-processed and its reply queued in the outbox, all in one transaction; right after that
-commit the reply is sent through the outbox's own claim, so nobody sends it twice.
+processed and its reply queued in the outbox and claimed, all in one transaction; right
+after that commit the worker sends the reply, so nobody else sends it (a reply whose worker
+died before sending is taken by the drain once its claim expires).
 
 Order: a message is taken only while it is its sender's oldest waiting one, checked in the
 transaction that interprets it. On PostgreSQL that transaction first takes an advisory lock
@@ -132,30 +133,31 @@ class Worker:
             failure = exc
         now = clock.now()
         expected = InboundStatus.LIMITED if is_release else InboundStatus.RECEIVED
-        # Commits here may return before the disk has them: the message itself is durable,
-        # and the reply is sent only after the outbox's claim commits durably (the log is
-        # written in order, so that commit carries this one to the disk with it).
-        with derived_writes():
-            if not take(session, row, expected):
-                session.rollback()
-                return False
-            try:
-                if failure is not None:
-                    raise failure
-                sent = _interpret(session, row, msg, reading, now, is_release)  # type: ignore[arg-type]
-            except Exception as exc:
-                session.rollback()
-                sent = _fail(session, row, exc, now, expected)
+        # The commit is durable (not `derived_writes`): it claims the reply, which is sent
+        # right after it, so a power cut can never take back a message already answered.
+        if not take(session, row, expected):
+            session.rollback()
+            return False
+        try:
+            if failure is not None:
+                raise failure
+            claims = _interpret(session, row, msg, reading, now, is_release, self.name)  # type: ignore[arg-type]
+        except Exception as exc:
+            session.rollback()
+            claims = _fail(session, row, exc, now, expected, self.name)
         self.processed += 1
-        self._send(sent)
+        self._send(claims)
         return True
 
-    def _send(self, ids: list[int]) -> None:
+    def _send(self, claims: list) -> None:
         """Send the reply just committed; what fails here the drain job retries."""
-        if not ids:
+        if not claims:
             return
         try:
-            outbox.drain(clock.now(), self.provider, self.name, ids=ids)
+            # The outcome may be lost in a power cut: the claim then expires, and the drain
+            # asks the provider whether the message went before sending it again.
+            with derived_writes():
+                outbox.send_claimed(claims, self.provider, self.name, clock.now())
         except Exception as exc:
             db.session.rollback()
             log.warning("worker: reply left to the drain: %s", type(exc).__name__)
@@ -180,8 +182,10 @@ def _interpret(
     reading: Reading,
     now: datetime,
     is_release: bool,
-) -> list[int]:
-    """Apply the limits' decision, interpret, queue the reply; commit; return the reply's id."""
+    worker: str,
+) -> list:
+    """Apply the limits' decision, interpret, queue and claim the reply; commit; return the
+    claim."""
     verdict = limits.Verdict() if is_release else limits.decide(session, row, reading)
     if verdict.is_held:
         limits.hold(row, verdict.reply, now)
@@ -199,9 +203,10 @@ def _interpret(
         row.status, row.reply, row.processed_at = InboundStatus.PROCESSED, reply or None, now
         row.error, row.next_attempt_at = None, None
     ids = _queue_reply(session, row, msg.channel, f"reply:{row.id}", reply, now)
+    claims = outbox.claim_in(session, ids, worker, now)
     session.commit()
     log.info("inbound id=%s channel=%s %s", row.id, msg.channel, row.status)
-    return ids
+    return claims
 
 
 def _queue_reply(
@@ -225,8 +230,13 @@ def _queue_reply(
 
 
 def _fail(
-    session: Session, row: InboundRow, error: Exception, now: datetime, expected: InboundStatus
-) -> list[int]:
+    session: Session,
+    row: InboundRow,
+    error: Exception,
+    now: datetime,
+    expected: InboundStatus,
+    worker: str,
+) -> list:
     """Keep a message whose interpretation raised as failed, for the sweeper; answer once."""
     if not take(session, row, expected):  # the rollback let it go: another worker has it
         session.rollback()
@@ -245,9 +255,10 @@ def _fail(
     key = f"reply:{row.id}:failed"
     is_answered = expected is not InboundStatus.LIMITED
     ids = _queue_reply(session, row, row.channel, key, reply, now) if is_answered else []
+    claims = outbox.claim_in(session, ids, worker, now)
     session.commit()
     log.warning("inbound id=%s failed attempt=%s error=%s", row.id, row.attempts, row.error)
-    return ids
+    return claims
 
 
 def oldest_waiting(session: Session) -> datetime | None:
