@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Integer, bindparam, func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from alerts import outbox
@@ -142,6 +142,11 @@ class Worker:
             if failure is not None:
                 raise failure
             claims = _interpret(session, row, msg, reading, now, is_release, self.name)  # type: ignore[arg-type]
+        except OperationalError:
+            # The database, not the message: locked or gone. Nothing was kept; the message
+            # waits, and the loop tries again after a pause.
+            session.rollback()
+            raise
         except Exception as exc:
             session.rollback()
             claims = _fail(session, row, exc, now, expected, self.name)
