@@ -67,7 +67,7 @@ INTERPRETER_KILL_GAP = (2.0, 5.0)
 MAX_INTERPRETER_KILLS = 25
 #: Share of accepted outbound messages whose answer the stand-in drops.
 DROP_ANSWER = 0.05
-BUDGET_SECONDS = 420
+BUDGET_SECONDS = 600
 #: The scheduler's lease: a successor takes over this long after a kill, not a minute.
 LEASE_SECONDS = 12
 _FOUND = re.compile(r"found (\d+)")
