@@ -166,19 +166,40 @@ _IDS = select(Outbox.__table__.c.idempotency_key, Outbox.__table__.c.id).where(
 def drain(now: datetime, provider: Provider, worker: str, limit: int = 100) -> DrainStats:
     """Claim due rows, send each once, and record the outcomes."""
     session = db.session()
-    stats = DrainStats()
     claims = _claim(session, now, worker, limit)
-    stats.claimed = len(claims)
+    session.commit()
+    return send_claimed(claims, provider, worker, now)
+
+
+def claim_in(session: Session, ids: list[int], worker: str, now: datetime) -> list[_Claim]:
+    """Claim rows just written, in the writer's transaction (flushes, never commits).
+
+    For a reply the interpretation worker sends right after its commit: the claim commits
+    with the reply, so no drain sends it meanwhile; if the worker dies before sending, the
+    claim expires and the drain takes the row, as any row whose sender died.
+    """
+    return _claim(session, now, worker, len(ids), ids) if ids else []
+
+
+def send_claimed(
+    claims: list[_Claim], provider: Provider, worker: str, now: datetime
+) -> DrainStats:
+    """Send claimed rows, each once, and record the outcomes (a commit each)."""
+    session = db.session()
+    stats = DrainStats(claimed=len(claims))
     for claim in claims:
         result = _attempt(session, claim, provider, now)
         metrics.send_recorded(provider.name, result.outcome.value)
         _record(session, claim, worker, result, now, stats)
-    session.expire_all()  # the rows were changed by UPDATE statements
+    for row in [o for o in session.identity_map.values() if isinstance(o, Outbox)]:
+        session.expire(row)  # changed by UPDATE statements; the caller's other rows stand
     return stats
 
 
-def _claim(session: Session, now: datetime, worker: str, limit: int) -> list[_Claim]:
-    """Mark up to `limit` due rows as ours and commit, so no other worker sends them."""
+def _claim(
+    session: Session, now: datetime, worker: str, limit: int, ids: list[int] | None = None
+) -> list[_Claim]:
+    """Mark up to `limit` due rows as ours; once committed, no other worker sends them."""
     # A row in "sending" whose claim expired is due again: its next_attempt_at is the
     # claim's expiry. SKIP LOCKED lets PostgreSQL workers take disjoint rows; on SQLite the
     # transaction already holds the one write lock (BEGIN IMMEDIATE).
@@ -189,6 +210,8 @@ def _claim(session: Session, now: datetime, worker: str, limit: int) -> list[_Cl
         .order_by(Outbox.next_attempt_at)
         .limit(limit)
     )
+    if ids is not None:
+        query = query.where(Outbox.id.in_(ids))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(session.scalars(query))
@@ -205,7 +228,6 @@ def _claim(session: Session, now: datetime, worker: str, limit: int) -> list[_Cl
         row.status, row.claimed_by, row.claimed_at = OutboxStatus.SENDING, worker, now
         row.next_attempt_at = now + CLAIM_TIMEOUT
         claims.append(_to_claim(row, priorities.get(row.case_id or 0), now))
-    session.commit()
     return claims
 
 

@@ -144,6 +144,35 @@ def gunicorn(
             stderr.close()
 
 
+@contextmanager
+def workers(
+    env: dict[str, str], count: int = 1, *, cwd: Path = ROOT, log: Path | None = None
+) -> Iterator[list[subprocess.Popen]]:
+    """Run `count` interpretation workers (`flask --app wsgi worker`); stop them afterwards."""
+    stderr = log.open("ab") if log else subprocess.DEVNULL
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
+        for _ in range(count)
+    ]
+    try:
+        yield processes
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+        if log:
+            stderr.close()  # type: ignore[union-attr]
+
+
 def _wait(port: int, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

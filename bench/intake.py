@@ -3,9 +3,10 @@
     .venv/bin/python bench/intake.py [--rounds 5] [--per-round 300] [--concurrency 8]
         [--rate 50] [--paced-seconds 20] [--paced-rounds 3] [--no-peer] [--json FILE]
 
-Starts gunicorn servers (sync workers, 2 each) on 127.0.0.1: SIGAP's full intake path,
-(a) a bare Flask endpoint returning the same TwiML, (b) the same plus the signature check
-and one committed SQLite insert, and (c) a minimal RapidSMS project answering the same
+Starts gunicorn servers (sync workers, 2 each) on 127.0.0.1: SIGAP's webhook (it verifies,
+stores and answers; the worker interprets later, measured by bench/worker.py), (a) a bare
+Flask endpoint returning the same TwiML, (b) the same plus the signature check and one
+committed SQLite insert, and (c) a minimal RapidSMS project answering the same
 webhook (bench/peer, installed into its own virtual environment on first use). Posts
 pre-signed webhooks with unique MessageSids and senders (half SMS, half WhatsApp, texts
 from the triage corpus), first paced at a fixed rate, then at saturation, rounds
@@ -47,7 +48,7 @@ LABELS = {
     "a_bare": "(a) bare Flask TwiML",
     "b_minimal": "(b) + signature + 1 SQLite commit",
     "c_peer": "(c) RapidSMS 2.2 peer",
-    "sigap": "SIGAP full intake",
+    "sigap": "SIGAP webhook (accepts; the worker interprets)",
 }
 P99_TARGET_MS = 50.0
 PEER_RATIO_TARGET = 2.0

@@ -1,18 +1,21 @@
-"""Where an intake request's time goes: cProfile over SIGAP's webhook through the test client.
+"""Where a message's time goes: cProfile over the interpretation worker, in one process.
 
     .venv/bin/python bench/profile_intake.py [--requests 300] [--top 25] [--json FILE]
 
-In one process, without gunicorn or a second worker to wait for: a fresh migrated SQLite
-file, the same signed corpus webhooks as bench/intake.py, a warm-up, then `--requests`
-timed without the profiler and as many again profiled. Prints the in-process rate and
-CPU per request, the time by package (own time, summed), and the top functions by
-cumulative time.
+In one process, without gunicorn: a fresh migrated SQLite file, the same signed corpus
+webhooks as bench/intake.py posted through the test client (stored, not interpreted), then
+the worker (`webhooks.worker.Worker`, console provider, output discarded) interprets them
+and sends each reply: a warm-up, then `--requests` timed without the profiler and as many
+again profiled. Prints the worker's rate and CPU per message, the time by package (own
+time, summed), and the top functions by cumulative time.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
+import io
 import logging
 import os
 import pstats
@@ -192,21 +195,31 @@ def main() -> None:
         client = app.test_client()
         n = args.requests
         bodies = signed_bodies(TEST_BASE, args.warmup + 2 * n, texts=corpus_texts())
-        for path, body, signature in bodies[: args.warmup]:
-            _post(client, path, body, signature)
-        # First unprofiled, for honest figures: cProfile inflates every Python call.
-        with timing_transactions() as spans:
-            cpu0, wall0 = time.process_time(), time.perf_counter()
+        from webhooks.worker import Worker
+
+        quiet = contextlib.redirect_stdout(io.StringIO())  # the console provider's lines
+        with app.app_context(), quiet:
+            worker = Worker.for_app()
+            for path, body, signature in bodies[: args.warmup]:
+                _post(client, path, body, signature)
+            worker.run_until_empty()
+            # First unprofiled, for honest figures: cProfile inflates every Python call.
             for path, body, signature in bodies[args.warmup : args.warmup + n]:
                 _post(client, path, body, signature)
-            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-        profiler = cProfile.Profile()
-        with counting_sql() as sql:
-            profiler.enable()
+            with timing_transactions() as spans:
+                cpu0, wall0 = time.process_time(), time.perf_counter()
+                worker.run_until_empty()
+                wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
             for path, body, signature in bodies[args.warmup + n :]:
                 _post(client, path, body, signature)
-                sql.end_request()
-            profiler.disable()
+            profiler = cProfile.Profile()
+            with counting_sql() as sql:
+                profiler.enable()
+                for _ in range(n):
+                    if not worker.run_once(batch=1):
+                        break
+                    sql.end_request()
+                profiler.disable()
     stats = pstats.Stats(profiler)
     result = {
         "requests": n,
@@ -249,9 +262,9 @@ def _post(client, path: str, body: bytes, signature: str) -> None:
 def show(result: dict) -> None:
     """Print the profile's summary."""
     print(
-        f"in process, one thread, not profiled: {result['rps_in_process']:.1f} req/s, "
+        f"worker in process, one thread, not profiled: {result['rps_in_process']:.1f} msg/s, "
         f"{result['wall_ms_per_request']:.1f} ms wall and {result['cpu_ms_per_request']:.1f} ms "
-        f"CPU per request; then {result['requests']} requests profiled"
+        f"CPU per message; then {result['requests']} messages profiled"
     )
     print(
         f"transactions (write lock held, BEGIN IMMEDIATE to COMMIT): "

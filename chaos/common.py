@@ -9,6 +9,7 @@ import random
 import re
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -130,8 +131,33 @@ def now() -> datetime:
 # --- gunicorn --------------------------------------------------------------------------
 
 
+class Worker:
+    """The interpretation worker (`flask worker`), started beside gunicorn as scripts/run does."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.starts = 0
+        self.kills = 0
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        self.starts += 1
+        log = self.ws.dir / f"worker-{self.starts}.log"
+        return procs.start([PY, "-m", "flask", "--app", "wsgi", "worker"], self.ws.env, log)
+
+    def kill_and_restart(self) -> None:
+        """SIGKILL the worker wherever it is, and start another, as a supervisor would."""
+        procs.stop(self.process, signal.SIGKILL)
+        self.kills += 1
+        self.process = self._start()
+
+    def stop(self) -> None:
+        procs.stop(self.process)
+
+
 class Gunicorn:
-    """gunicorn with sync workers on 127.0.0.1, preloaded as scripts/run starts it."""
+    """gunicorn with sync workers on 127.0.0.1, preloaded as scripts/run starts it, and the
+    interpretation worker beside it."""
 
     def __init__(self, ws: Workspace, workers: int) -> None:
         self.port = free_port()
@@ -143,6 +169,7 @@ class Gunicorn:
         self.process = procs.start(args, env, ws.dir / "gunicorn.log")
         self.workers = workers
         self._wait_healthy()
+        self.worker = Worker(ws)
 
     def _wait_healthy(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -180,6 +207,7 @@ class Gunicorn:
 
     def stop(self) -> None:
         procs.stop(self.process)
+        self.worker.stop()
 
 
 # --- reports -----------------------------------------------------------------------------
@@ -359,6 +387,8 @@ def sweep(ws: Workspace, at: datetime, deadline: float, *, outbox: bool, rounds:
         if time.monotonic() > deadline:
             raise Deadline("the jobs did not finish in time")
         ws.run_due(at)
+        ws.flask("worker", "--until-empty", timeout=300)  # what the jobs queued again
+        ws.run_due(at)  # and the replies that failed to send at once
         runs += 1
         counts = ws.inspect("all")
         left = counts["inbound"]["due"] + (counts["outbox"]["open"] if outbox else 0)

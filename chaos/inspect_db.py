@@ -1,6 +1,6 @@
 """Read what the database holds after a scenario, as one JSON line.
 
-    python chaos/inspect_db.py all|sids|outbox-rows
+    python chaos/inspect_db.py all|sids|outbox-rows|interpretations
 
 Runs with the scenario's environment (DATABASE_URL, SIGAP_DATA_KEY), so encrypted columns
 read through the app's own models; it only reads.
@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from core.app import create_app
 from core.db import db
-from models import InboundMessage, InboundStatus, Outbox, OutboxStatus
+from models import InboundMessage, InboundStatus, Outbox, OutboxStatus, Purpose, Report
 
 #: Outbox states a row can still leave by itself (the drain takes it).
 OPEN = (OutboxStatus.PENDING, OutboxStatus.SENDING)
@@ -101,6 +101,32 @@ def outbox_rows() -> list[dict]:
     ]
 
 
+def interpretations() -> dict:
+    """Whether any message was interpreted twice: reports and replies per inbound message."""
+    reports_twice = db.session.scalar(
+        select(func.count()).select_from(
+            select(Report.inbound_message_id)
+            .where(Report.inbound_message_id.is_not(None))
+            .group_by(Report.inbound_message_id)
+            .having(func.count() > 1)
+            .subquery()
+        )
+    )
+    keys = db.session.scalars(
+        select(Outbox.idempotency_key).where(
+            Outbox.purpose == Purpose.REPLY, Outbox.idempotency_key.like("reply:%")
+        )
+    )
+    # "reply:<id>" only: not the one-off "could not process" word, nor an SMS fallback.
+    replies = sum(1 for key in keys if key.count(":") == 1)
+    answered = db.session.scalar(
+        select(func.count()).where(
+            InboundMessage.status == InboundStatus.PROCESSED, InboundMessage.reply.is_not(None)
+        )
+    )
+    return {"reports_twice": reports_twice, "replies": replies, "answered": answered}
+
+
 def main(what: str) -> None:
     app = create_app()
     with app.app_context():
@@ -110,6 +136,8 @@ def main(what: str) -> None:
             out = list(db.session.scalars(select(InboundMessage.provider_message_id)))
         elif what == "outbox-rows":
             out = outbox_rows()
+        elif what == "interpretations":
+            out = interpretations()
         else:
             raise SystemExit(f"unknown: {what}")
     print(json.dumps(out))

@@ -1,9 +1,12 @@
-"""Scenario `kill`: `kill -9` of gunicorn workers during a burst, and of the scheduler mid-drain.
+"""Scenario `kill`: `kill -9` of the interpretation worker and of gunicorn workers during a
+burst, and of the scheduler mid-drain.
 
-A burst of reports goes to gunicorn (3 sync workers) while a random worker is killed every
-few seconds (gunicorn starts another; the sender retries a dropped request, as a provider
-may). At the same time the scheduler process drains the outbox of the alerts the burst
-creates, to a Twilio stand-in on 127.0.0.1 (chaos/fake_twilio.py) that remembers every
+A burst of 2,000 reports goes to gunicorn (3 sync workers) while the interpretation worker
+(`flask worker`) is killed every few seconds wherever it is, and started again, and a random
+gunicorn worker is killed every few seconds too (gunicorn starts another; the sender retries
+a dropped request, as a provider may). At the same time the scheduler process drains the
+outbox of the alerts the burst creates (the worker sends each reply itself), to a Twilio
+stand-in on 127.0.0.1 (chaos/fake_twilio.py) that remembers every
 message it accepted and drops the answer to a few, so some outcomes are unknown. The
 scheduler is killed at a random moment of its first drain and started again at once; the
 new one waits out the dead one's lease (12 s here, SIGAP_SCHEDULER_LEASE_SECONDS; 60 s by
@@ -11,9 +14,10 @@ default), takes over, and is itself killed mid-drain. Then
 the jobs run with time moved past the stale-claim period and the inbound sweep delay (the
 stand-in answers everything from then on: it cannot follow a moved clock).
 
-Every message answered 200 must be stored once and processed; every outbound row must end
-sent (none left pending or sending), and the stand-in must have accepted each exactly once:
-an accepted message whose sid no row holds was sent twice.
+Every message answered 200 must be stored once and processed, none interpreted twice (no
+message filed as two reports, one reply row per answered message); every outbound row
+(replies and alerts) must end sent (none left pending or sending), and the stand-in must
+have accepted each exactly once: an accepted message whose sid no row holds was sent twice.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ from chaos.common import (
     wait_port,
 )
 
-MESSAGES = 1200
+MESSAGES = 2000
 RESEND = 0.03
 WORKERS = 3
 CONCURRENCY = 6
@@ -58,9 +62,12 @@ CONCURRENCY = 6
 #: SQLite meanwhile: kills closer together than that would measure only the stall.
 WORKER_KILL_GAP = (4.0, 8.0)
 MAX_WORKER_KILLS = 8
+#: Seconds between kills of the interpretation worker, drawn uniformly.
+INTERPRETER_KILL_GAP = (2.0, 5.0)
+MAX_INTERPRETER_KILLS = 25
 #: Share of accepted outbound messages whose answer the stand-in drops.
 DROP_ANSWER = 0.05
-BUDGET_SECONDS = 240
+BUDGET_SECONDS = 600
 #: The scheduler's lease: a successor takes over this long after a kill, not a minute.
 LEASE_SECONDS = 12
 _FOUND = re.compile(r"found (\d+)")
@@ -146,6 +153,14 @@ def _kill_workers(server: Gunicorn, rng: random.Random, done: threading.Event) -
     return killed
 
 
+def _kill_interpreter(server: Gunicorn, rng: random.Random, done: threading.Event) -> int:
+    kills = 0
+    while kills < MAX_INTERPRETER_KILLS and not done.wait(rng.uniform(*INTERPRETER_KILL_GAP)):
+        server.worker.kill_and_restart()
+        kills += 1
+    return kills
+
+
 def run(root: Path, index: int) -> RunResult:
     """One run; its data and fault moments come from a seed named by its index."""
     deadline = time.monotonic() + BUDGET_SECONDS
@@ -169,15 +184,23 @@ def run(root: Path, index: int) -> RunResult:
     sched = Scheduler(ws)
     done = threading.Event()
     worker_kills: list[int] = []
+    interpreter_kills: list[int] = []
     worker_rng, scheduler_rng = random.Random(rng.random()), random.Random(rng.random())
+    interpreter_rng = random.Random(rng.random())
 
     def kill_workers() -> None:
         worker_kills.extend(_kill_workers(server, worker_rng, done))
 
+    def kill_interpreter() -> None:
+        interpreter_kills.append(_kill_interpreter(server, interpreter_rng, done))
+
     def kill_scheduler() -> None:
         _kill_scheduler_twice(sched, posts, scheduler_rng, deadline - 60)
 
-    killers = [threading.Thread(target=f, daemon=True) for f in (kill_workers, kill_scheduler)]
+    killers = [
+        threading.Thread(target=f, daemon=True)
+        for f in (kill_workers, kill_interpreter, kill_scheduler)
+    ]
     for killer in killers:
         killer.start()
     try:
@@ -198,11 +221,20 @@ def run(root: Path, index: int) -> RunResult:
     counts = sweep(ws, now() + timedelta(minutes=6), deadline, outbox=True)
     inbound_result(result, tally, {h.sid for h in hooks}, ws)
     _outbox_result(result, ws, _posts(posts), counts["outbox"])
+    once = ws.inspect("interpretations")
+    result.duplicates += once["reports_twice"]
+    result.check(once["reports_twice"] == 0, f"{once['reports_twice']} messages filed twice")
+    result.check(
+        once["replies"] == once["answered"],
+        f"{once['replies']} reply rows for {once['answered']} answered messages",
+    )
     logs = "".join(p.read_text(errors="replace") for p in ws.dir.glob("*.log"))
     result.extra.update(
         {
             "resends": resends,
             "worker kills": len(worker_kills),
+            "interpretation worker kills": sum(interpreter_kills),
+            "replies": once["replies"],
             "dropped connections": sum(tally.errors.values()),
             "scheduler kills": sched.kills,
             "scheduler exits at start": sched.exits,
@@ -212,6 +244,7 @@ def run(root: Path, index: int) -> RunResult:
     )
     result.check(sched.kills == 2, f"the scheduler was killed {sched.kills} times, not 2")
     result.check(len(worker_kills) > 0, "no worker was killed")
+    result.check(sum(interpreter_kills) > 0, "the interpretation worker was never killed")
     return result
 
 

@@ -161,8 +161,11 @@ Point Twilio at (Messaging webhooks, HTTP POST):
 TWILIO_AUTH_TOKEN: {token}.
 Behind a tunnel or proxy (ngrok, cloudflared, nginx), set PUBLIC_BASE_URL to the https
 address Twilio calls: signatures are checked against that URL, not {base}.
+Twilio gets an empty answer at once; the worker interprets each message and the
+reply follows through the outbox.
 Outbound messages go to: {provider}
-Send a test message:  {simulate} "tolong ada kdrt di desa Sidera"
+Send a test message (prints the reply):
+  {simulate} "tolong ada kdrt di desa Sidera"
 Stop with Ctrl-C.
 """
 

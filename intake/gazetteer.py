@@ -31,9 +31,13 @@ def forget() -> None:
 
 
 def _build() -> Gazetteer:
+    began = not db.session().in_transaction()
     rows = db.session.execute(
         select(Region.code, Region.parent_code, Region.level, Region.name)
     ).all()
+    if began:
+        # Building takes seconds: never with SQLite's write lock held by a read of our own.
+        db.session.commit()
     by_level: dict[str, list[tuple[str, str | None, str]]] = {level: [] for level in RegionLevel}
     for code, parent, level, name in rows:
         by_level[level].append((code, parent, name))

@@ -7,7 +7,7 @@ An emergency opens its case before any question is asked.
 
 from __future__ import annotations
 
-import contextlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -17,16 +17,21 @@ from sqlalchemy.orm import Session
 from cases.commands import handle_command
 from cases.operations import Deployment, ReportIn, file_report, relocate
 from channels import InboundMessage
+from core.crypto import lookup_hash
 from core.db import db
 from core.i18n import fits_one_sms, t
 from intake import dialog as dlg
 from intake import safety
 from intake.keywords import Command, CommandKind, language_hint, parse_command
 from intake.places import Gazetteer
-from intake.triage import triage
+from intake.triage import Triage, triage
+from intake.vocab import Priority
 from models import Account, Case, Dialog, DialogStatus, Reporter
 from models import InboundMessage as InboundRow
 
+#: Characters of a number that name its country and operator, e.g. "+62812": new senders
+#: are counted per channel and such prefix by the reply cap (webhooks/limits.py).
+GROUP_PREFIX_CHARS = 6
 #: An unanswered dialog is closed, and what was said filed as a report, after this long.
 DIALOG_TTL = timedelta(hours=4)
 #: Lower is more urgent.
@@ -45,28 +50,67 @@ def gazetteer() -> Gazetteer | None:
     return current()
 
 
-def prepare(msg: InboundMessage) -> None:
-    """Do the work that needs no database before the interpretation's transaction begins.
+@dataclass(frozen=True)
+class Reading:
+    """What a message says, read once before the write transaction: command and triage.
 
-    Triage takes about a millisecond of CPU; done inside the transaction it holds SQLite's
-    write lock that long, and every other worker waits. Its answer is remembered for the
-    interpretation that follows (see `intake.triage.triage`). Only a head start: if it
-    fails (the places cannot be read), interpretation triages again and keeps the message
-    as failed if that fails too.
+    The abuse limits and the pipeline both work from it, so triage (a millisecond of CPU)
+    never runs while SQLite's write lock is held, and never twice for one message.
     """
-    with contextlib.suppress(Exception):
-        triage(msg.text, gazetteer())
+
+    command: Command | None
+    #: Triage of the text a report would be filed from: the whole message, the LAPOR form's
+    #: text, or what follows DARURAT; None for other commands and a bare LAPOR or DARURAT.
+    triage: Triage | None
+
+    @property
+    def is_emergency(self) -> bool:
+        """Someone is in danger now: DARURAT, or triage says so."""
+        if self.command is not None and self.command.kind is CommandKind.DARURAT:
+            return True
+        return self.triage is not None and self.triage.priority == Priority.DARURAT
+
+    @property
+    def is_report(self) -> bool:
+        """The message reports something: an emergency, a LAPOR with text, or such free text."""
+        if self.is_emergency:
+            return True
+        if self.command is not None:
+            return self.command.kind is CommandKind.LAPOR and self.triage is not None
+        return self.triage is not None and self.triage.is_report
 
 
-def handle_message(session: Session, row: InboundRow, msg: InboundMessage, now: datetime) -> str:
-    """Interpret one stored message and return the reply text (flushes, never commits)."""
-    reporter = _reporter(session, row, now)
+def read(text: str) -> Reading:
+    """Read a message's command and triage it, with no database (before the transaction)."""
     places = gazetteer()
-    command = parse_command(msg.text, places)
-    if command is not None:
+    command = parse_command(text, places)
+    if command is None:
+        return Reading(None, triage(text, places))
+    if command.kind is CommandKind.LAPOR:
+        if not (command.place or command.rest):
+            return Reading(command, None)
+        # The facilitator form names the village first; a marker lets triage read it as one.
+        form = f"desa {command.place}. {command.rest}" if command.place else command.rest
+        return Reading(command, triage(form, places))
+    if command.kind is CommandKind.DARURAT and command.rest:
+        return Reading(command, triage(command.rest, places))
+    return Reading(command, None)
+
+
+def sender_group(channel: str, number: str) -> str:
+    """The keyed hash of a channel and a number's first digits (country and operator)."""
+    return lookup_hash(f"{channel}|{number[:GROUP_PREFIX_CHARS]}")
+
+
+def handle_message(
+    session: Session, row: InboundRow, msg: InboundMessage, now: datetime, reading: Reading
+) -> str:
+    """Interpret one stored message from its reading; return the reply (flushes, never commits)."""
+    reporter = _reporter(session, row, now)
+    if reading.command is not None:
         # "help" is answered in English, "bantuan" in Indonesian, whatever was said before.
         reporter.language = language_hint(msg.text) or reporter.language
-        return _command(session, reporter, row, command, now)
+        return _command(session, reporter, row, reading, now)
     if _is_staff(session, row.sender_hash):
         return t("reply.staff_help", "id")
     open_dialog = _open_dialog(session, reporter, now)
@@ -74,7 +118,7 @@ def handle_message(session: Session, row: InboundRow, msg: InboundMessage, now: 
         return _continue(session, open_dialog, row, msg.text, now)
     if (answer := safety.reply_to_case(session, reporter, row, msg.text, now)) is not None:
         return answer
-    return _start(session, reporter, row, msg.text, now)
+    return _start(session, reporter, row, reading.triage or Triage(), msg.text, now)
 
 
 # The reads every message makes, built once.
@@ -93,7 +137,12 @@ def _reporter(session: Session, row: InboundRow, now: datetime) -> Reporter:
     """The reporter behind a number, created on their first message."""
     reporter = session.scalar(_REPORTER, {"phone_hash": row.sender_hash})
     if reporter is None:
-        reporter = Reporter(phone_hash=row.sender_hash, phone=row.sender, created_at=now)
+        reporter = Reporter(
+            phone_hash=row.sender_hash,
+            phone=row.sender,
+            created_at=now,
+            sender_group=sender_group(row.channel, row.sender),
+        )
         session.add(reporter)
         session.flush()
     row.reporter_id = reporter.id
@@ -105,9 +154,11 @@ def _is_staff(session: Session, sender_hash: str) -> bool:
 
 
 def _command(
-    session: Session, reporter: Reporter, row: InboundRow, cmd: Command, now: datetime
+    session: Session, reporter: Reporter, row: InboundRow, reading: Reading, now: datetime
 ) -> str:
     """Answer a command word."""
+    cmd = reading.command
+    assert cmd is not None
     if (answer := safety.handle(session, reporter, row, cmd, now)) is not None:
         return answer
     lang = reporter.language
@@ -122,19 +173,22 @@ def _command(
     if cmd.kind is CommandKind.BATAL:
         return _cancel(session, reporter, now)
     if cmd.kind is CommandKind.DARURAT:
-        return _emergency(session, reporter, row, cmd.rest, now)
-    return _lapor(session, reporter, row, cmd, now)
+        return _emergency(session, reporter, row, cmd.rest, reading.triage, now)
+    return _lapor(session, reporter, row, cmd, reading.triage, now)
 
 
 def _lapor(
-    session: Session, reporter: Reporter, row: InboundRow, cmd: Command, now: datetime
+    session: Session,
+    reporter: Reporter,
+    row: InboundRow,
+    cmd: Command,
+    result: Triage | None,
+    now: datetime,
 ) -> str:
     """LAPOR alone asks for the story; with text (or the facilitator form) it is a report."""
     text = " ".join(part for part in (cmd.place, cmd.rest) if part)
-    if not text:
+    if not text or result is None:
         return t("reply.lapor_prompt", reporter.language)
-    # The facilitator form names the village first; a marker lets triage read it as one.
-    result = triage(f"desa {cmd.place}. {cmd.rest}" if cmd.place else cmd.rest, gazetteer())
     state = dlg.plan(result, text, gazetteer())
     if cmd.category is not None:
         state.category = str(cmd.category)
@@ -144,13 +198,17 @@ def _lapor(
 
 
 def _emergency(
-    session: Session, reporter: Reporter, row: InboundRow, rest: str, now: datetime
+    session: Session,
+    reporter: Reporter,
+    row: InboundRow,
+    rest: str,
+    result: Triage | None,
+    now: datetime,
 ) -> str:
     """DARURAT: someone is in danger now; open the case before asking anything."""
-    result = triage(rest, gazetteer()) if rest else None
     state = (
         dlg.plan(result, rest, gazetteer())
-        if result
+        if result is not None and rest
         else dlg.DialogState(
             text="",
             category="lainnya",
@@ -166,9 +224,10 @@ def _emergency(
     return _proceed(session, reporter, row, state, now)
 
 
-def _start(session: Session, reporter: Reporter, row: InboundRow, text: str, now: datetime) -> str:
+def _start(
+    session: Session, reporter: Reporter, row: InboundRow, result: Triage, text: str, now: datetime
+) -> str:
     """Free text with no dialog open."""
-    result = triage(text, gazetteer())
     reporter.language = result.language
     if not result.is_report:
         # A greeting or a thank-you says too little for triage to tell its language.
@@ -278,6 +337,16 @@ def _question_text(state: dlg.DialogState, lang: str, before: str = "") -> str:
         if fits_one_sms(text):
             return text
     return text  # one choice that still does not fit: two segments rather than none
+
+
+def answers_question(dialog: Dialog, text: str) -> bool:
+    """Return whether a text answers the question a dialog is waiting on (tried on a copy)."""
+    state = dlg.DialogState.from_json(dialog.state)
+    if state.asked == dlg.PLACE:
+        return dlg.answer_place(state, text, gazetteer())
+    if state.asked in (dlg.DANGER, dlg.CONTACT):
+        return dlg.yes_no(text) is not None
+    return False
 
 
 def _open_dialog(session: Session, reporter: Reporter, now: datetime) -> Dialog | None:

@@ -203,22 +203,7 @@ def _rules() -> _Rules:
 
 
 def triage(text: str, gazetteer: Gazetteer | None = None) -> Triage:
-    """Return what ``text`` says about a report; never raises on any text.
-
-    The last few answers are kept: a webhook triages its text before it takes the write
-    lock (`intake.pipeline.prepare`), and the interpretation inside the lock, and the abuse
-    limits' look for an emergency, then find the answer ready.
-    """
-    return _remembered(text, gazetteer)
-
-
-@functools.lru_cache(maxsize=4)
-def _remembered(text: str, gazetteer: Gazetteer | None) -> Triage:
-    return triage_afresh(text, gazetteer)
-
-
-def triage_afresh(text: str, gazetteer: Gazetteer | None = None) -> Triage:
-    """`triage` without its memory of recent texts: what bench/triage.py measures."""
+    """Return what ``text`` says about a report; never raises on any text."""
     rules = _rules()
     words = tokens(text)
     if not words:
@@ -529,3 +514,7 @@ def _language(rules: _Rules, words: list[str]) -> str:
     english = sum(word in rules.language["en"] for word in words)
     indonesian = sum(word in rules.language["id"] for word in words)
     return "en" if english > indonesian else "id"
+
+
+#: The name bench/triage.py measures (triage once kept a memory of recent texts).
+triage_afresh = triage

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.crypto import Encrypted
@@ -13,7 +13,7 @@ from models.base import Base, str_enum, utcnow
 
 
 class InboundStatus(enum.StrEnum):
-    RECEIVED = "received"  # stored, not yet interpreted
+    RECEIVED = "received"  # stored, waiting for the worker
     PROCESSED = "processed"  # interpreted; `reply` holds what the sender was told
     FAILED = "failed"  # interpretation raised; the sweeper retries it
     LIMITED = "limited"  # held by the abuse limits; interpreted once the sender is quiet
@@ -23,8 +23,16 @@ class InboundMessage(Base):
     __tablename__ = "inbound_message"
     __table_args__ = (
         UniqueConstraint("provider", "provider_message_id"),
-        #: The retry sweeper reads only failed rows that are due.
+        #: The retry sweeper reads only failed rows that are due; the liveness alarm the
+        #: oldest waiting one.
         Index("ix_inbound_message_retry", "status", "next_attempt_at"),
+        #: The worker's queue: only the messages waiting for it, in arrival order.
+        Index(
+            "ix_inbound_message_queue",
+            "id",
+            sqlite_where=text("status = 'received'"),
+            postgresql_where=text("status = 'received'"),
+        ),
         #: The abuse limits count a sender's recent messages (webhooks/limits.py).
         Index("ix_inbound_message_sender_window", "sender_hash", "received_at"),
         #: The retention job reads only processed rows older than the retention period.
@@ -50,6 +58,8 @@ class InboundMessage(Base):
     #: An error type or code, never a message that could quote the text.
     error: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(default=0)
+    #: Failed: when the sweeper puts it back in the worker's queue. Received: since when
+    #: it has waited there. Limited: when its sender may be quiet enough to release it.
     next_attempt_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]

@@ -1,10 +1,9 @@
-"""Store each inbound message once, raw and encrypted, before anything interprets it."""
+"""Store each inbound message once, raw and encrypted; the worker interprets it later."""
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,13 +15,9 @@ from channels import InboundMessage
 from channels.twilio import is_twilio_media_url
 from core import clock
 from core.crypto import lookup_hash
-from core.db import derived_writes
-from core.i18n import t
-from intake import pipeline
 from models import InboundMessage as InboundRow
 from models import InboundStatus
 from security import tombstones
-from webhooks import limits
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +30,6 @@ RETRY_DELAYS = (
 )
 #: Attempts after which a failed message stays failed (and visible) instead of retrying.
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-#: A message still "received" this long after arriving was dropped mid-work: sweep it.
-STUCK_AFTER = timedelta(minutes=5)
-#: A duplicate that arrives while the first copy is still being interpreted waits this long.
-DUPLICATE_WAIT_SECONDS = 8.0
 
 
 _INSERT = insert(InboundRow).returning(InboundRow.id)
@@ -84,7 +75,7 @@ def record_inbound(
         "status": InboundStatus.RECEIVED,
         "attempts": 0,
         "received_at": now,
-        "next_attempt_at": now + STUCK_AFTER,
+        "next_attempt_at": now,  # waiting for the worker since now
         "spooled_at": spooled_at,
     }
     try:
@@ -109,101 +100,12 @@ def record_inbound(
     return Recorded(existing, False)
 
 
-def mark_failed(session: Session, row: InboundRow, error: BaseException) -> None:
-    """Keep a message whose interpretation raised, with the error type, for the sweeper."""
-    now = clock.now()
-    row.attempts += 1
-    row.status = InboundStatus.FAILED
-    row.error = type(error).__name__
-    if row.attempts >= MAX_ATTEMPTS:
-        row.next_attempt_at = None  # kept as failed for an admin; never dropped
-    else:
-        row.next_attempt_at = now + RETRY_DELAYS[row.attempts - 1]
-    row.reply = row.reply or t("reply.try_again")
-    session.add(row)
-    session.commit()
-    log.warning("inbound id=%s failed attempt=%s error=%s", row.id, row.attempts, row.error)
-
-
-def wait_for_reply(
-    session: Session, row_id: int, timeout: float = DUPLICATE_WAIT_SECONDS
-) -> str | None:
-    """Wait for the first copy of a message to be answered, so a resend gets the same answer."""
-    deadline = time.monotonic() + timeout
-    while True:
-        session.expire_all()
-        row = session.get(InboundRow, row_id)
-        session.commit()  # end the read so the first copy's writer is never held up
-        if row is not None and row.status != InboundStatus.RECEIVED:
-            return row.reply
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.05)
-
-
-def interpret(session: Session, row: InboundRow, msg: InboundMessage, *, deliver: bool) -> str:
-    """Hand a stored message to intake; on failure keep it as failed and answer neutrally.
-
-    `deliver` is for messages answered after the fact (retries, the spool): their reply
-    goes out through the outbox, since the webhook that brought them has long been answered.
-    """
-    now = clock.now()
-    try:
-        with derived_writes():
-            reply = _interpret_once(session, row, msg, now, deliver)
-    except Exception as exc:
-        session.rollback()
-        mark_failed(session, row, exc)
-        return row.reply or t("reply.try_again")
-    log.info(
-        "inbound id=%s sid=%s channel=%s processed", row.id, msg.provider_message_id, msg.channel
-    )
-    return reply
-
-
-def _interpret_once(
-    session: Session, row: InboundRow, msg: InboundMessage, now: datetime, deliver: bool
-) -> str:
-    """One transaction: intake's work, the row marked processed, a late reply queued."""
-    # Changes are flushed where intake asks (it flushes what later queries must see), and
-    # otherwise once, at commit: the row's reporter and its outcome in one UPDATE.
-    with session.no_autoflush:
-        reply = pipeline.handle_message(session, row, msg, now)
-    row.status, row.reply, row.processed_at = InboundStatus.PROCESSED, reply, now
-    row.error, row.next_attempt_at = None, None
-    if deliver and reply:
-        from alerts.outbox import enqueue
-
-        enqueue(
-            session,
-            key=f"reply:{row.id}",
-            purpose="reply",
-            to=msg.sender,
-            channel=msg.channel,
-            body=reply,
-            reporter_id=row.reporter_id,
-            now=now,
-        )
-    session.commit()
-    return reply
-
-
-def receive(session: Session, msg: InboundMessage) -> str:
-    """Store a webhook's message, interpret it once, and return what to answer."""
+def receive(session: Session, msg: InboundMessage) -> Recorded:
+    """Store a webhook's message for the worker; a provider's resend changes nothing."""
     recorded = record_inbound(session, msg)
-    row = recorded.row
-    if recorded.is_new:
-        pipeline.prepare(msg)
-        verdict = limits.check(session, row, msg)
-        if verdict.is_held:
-            return verdict.reply
-        return limits.answer(session, verdict, msg, interpret(session, row, msg, deliver=False))
-    log.info("inbound id=%s sid=%s duplicate", row.id, msg.provider_message_id)
-    if row.status == InboundStatus.LIMITED:
-        return row.reply or ""  # held: answered as the first copy was, often not at all
-    if row.status == InboundStatus.RECEIVED:
-        return wait_for_reply(session, row.id) or t("reply.received")
-    return row.reply or t("reply.received")
+    if not recorded.is_new:
+        log.info("inbound id=%s sid=%s duplicate", recorded.row.id, msg.provider_message_id)
+    return recorded
 
 
 def as_message(row: InboundRow) -> InboundMessage:

@@ -1,17 +1,22 @@
 """Abuse limits: a flooding sender is slowed down, and fake senders cannot buy replies.
 
-They run after a message is stored (nothing is lost) and decide only whether it is
-interpreted now and what it is answered. They are counted in the database by the sender's
-keyed hash, so they hold across workers and machines, in clock-hour windows: the hour now
-and the 24 clock hours up to it. Inside one hour both counts grow by one a message, so
-whether the previous message was held follows from the counts alone and the one query a
-message costs also decides the once-an-hour neutral reply.
+The worker asks them about every stored message before interpreting it (nothing is lost),
+with the message's reading (intake.pipeline.read); they decide whether it is interpreted
+now and whether it is answered, and write nothing: the worker applies the decision in its
+own transaction. They are counted in the database by the sender's keyed hash, so they hold
+across workers and machines, in clock-hour windows: the hour of the message and the 24
+clock hours up to it, counting only messages received up to this one, so a backlog drained
+late is judged as it would have been at once. Inside one hour both counts grow by one a
+message, so whether the previous message was held follows from the counts alone and the
+one query a message costs also decides the once-an-hour neutral reply.
 
-They live in webhooks/ because they are about the cost of answering a webhook; the API's
-authenticated sync path is not limited. A sender's first message always goes through
-(every limit is at least 1), and so do staff, an answer to an open question and an
-emergency. A held message waits as "limited" until the sender has been quiet for an hour,
-then `release_limited` interprets it without answering (webhooks/limits_admin.py).
+A sender's first message always goes through (every limit is at least 1), and so do staff
+and an emergency. A real answer to the question an open dialog asks goes through too, up
+to `EXEMPT_PER_HOUR` messages past the hourly limit; anything else from that number is
+counted like any message. A held message waits as "limited" until the sender has been quiet
+for an hour, then `release_limited` interprets it without answering (webhooks/limits_admin.py).
+New senders are answered up to a cap an hour per channel and number prefix; a first message
+that reads as a report is always answered.
 """
 
 from __future__ import annotations
@@ -26,15 +31,10 @@ from flask import current_app
 from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from channels import InboundMessage
-from core import clock
 from core.config import ConfigError
-from core.db import derived_writes
 from core.i18n import t
 from intake import pipeline
-from intake.keywords import CommandKind, parse_command
-from intake.triage import triage
-from intake.vocab import Priority
+from intake.pipeline import Reading
 from models import Account, Dialog, DialogStatus, InboundStatus, Reporter
 from models import InboundMessage as InboundRow
 
@@ -46,6 +46,9 @@ QUIET = timedelta(hours=1)
 SHOWN_SENDERS = 50
 #: A row limit that reads every row (LIMIT takes no NULL on SQLite).
 ALL_ROWS = 2**31 - 1
+#: Messages taken past the hourly limit as answers to an open dialog's question (or from
+#: staff), at most, in one clock hour: the hard cap on exempt traffic. Emergencies always pass.
+EXEMPT_PER_HOUR = 10
 #: Characters of the sender's keyed hash shown to admins and logged: enough to tell apart.
 HASH_PREFIX = 8
 _KEYS = {
@@ -57,7 +60,7 @@ _KEYS = {
 
 @dataclass(frozen=True)
 class Policy:
-    """The limits: per sender an hour and a day, and replies to new senders an hour."""
+    """The limits: per sender an hour and a day; replies to new senders of a group an hour."""
 
     per_hour: int = 20
     per_day: int = 100
@@ -110,65 +113,77 @@ def short(sender_hash: str) -> str:
     return sender_hash[:HASH_PREFIX]
 
 
-def check(session: Session, row: InboundRow, msg: InboundMessage) -> Verdict:
-    """Decide whether a stored message is interpreted now; hold it if the sender is over."""
+def decide(session: Session, row: InboundRow, reading: Reading) -> Verdict:
+    """Decide whether a stored message is interpreted now and answered; write nothing.
+
+    A limit must never cost a reporter their answer: if deciding fails, the message passes.
+    The reads run in a savepoint, so a failure leaves the caller's transaction usable.
+    """
     try:
-        with derived_writes():
-            return _check(session, row, msg, policy())
-    except Exception as exc:  # a limit must never cost a reporter their answer
-        session.rollback()
+        with session.begin_nested():
+            return _decide(session, row, reading, policy())
+    except Exception as exc:
         log.error("inbound id=%s limits skipped: %s", row.id, type(exc).__name__)
         return Verdict()
 
 
-def _check(session: Session, row: InboundRow, msg: InboundMessage, limits: Policy) -> Verdict:
-    """Count the sender's messages; hold or pass this one, and see if it may be answered."""
+def _decide(session: Session, row: InboundRow, reading: Reading, limits: Policy) -> Verdict:
+    """Count the sender's messages up to this one; hold or pass it, and see if it is answered."""
     now = row.received_at
-    in_hour, in_day, language = sender_counts(
-        session, row.sender_hash, now, read_at_most=limits.per_day + 2
+    in_hour, in_day, language, held = sender_counts(
+        session, row.sender_hash, now, read_at_most=limits.per_day + 2, up_to=row.id
     )
-    if limits.is_over(in_hour, in_day) and not _exempt(session, row.sender_hash, msg, now):
+    # Messages before this one in the hour that went through past the hourly limit.
+    exempted = max(in_hour - 1 - held - limits.per_hour, 0)
+    if limits.is_over(in_hour, in_day) and not _exempt(session, row, reading, exempted):
         # Inside one clock hour the counts grow together: the previous message was held
         # exactly when its counts were over too.
         first = in_hour == 1 or not limits.is_over(in_hour - 1, in_day - 1)
-        reply = t("reply.limited", language) if first else ""
-        _hold(session, row, reply, now)
-        return Verdict(is_held=True, reply=reply)
-    unanswered = language is None and _new_senders_full(session, now, limits)
-    # No commit: the reads stay in the transaction interpretation continues, sparing the
-    # webhook a second round for the write lock.
-    return Verdict(is_unanswered=unanswered)
+        return Verdict(is_held=True, reply=t("reply.limited", language) if first else "")
+    if language is not None or reading.is_report:
+        return Verdict()  # a known sender, or a first message that reports something
+    return Verdict(is_unanswered=_new_senders_full(session, row, now, limits))
 
 
 def sender_counts(
-    session: Session, sender_hash: str, now: datetime, read_at_most: int | None = None
-) -> tuple[int, int, str | None]:
-    """Return the sender's messages this hour and in 24 hours, and their language if known.
+    session: Session,
+    sender_hash: str,
+    now: datetime,
+    read_at_most: int | None = None,
+    up_to: int | None = None,
+) -> tuple[int, int, str | None, int]:
+    """Return the sender's messages this hour and in 24 hours, their language if known,
+    and how many of this hour's were held.
 
-    One statement on the (sender_hash, received_at) index. The webhook reads at most the
-    daily limit plus two rows (enough to tell "over" from "just over"), so a flood does not
-    make its own messages slower to count; larger counts then read as that many.
+    One statement on the (sender_hash, received_at) index, counting messages received up
+    to `now` (and, with `up_to`, stored no later than that row). The worker reads at most
+    the daily limit plus two rows (enough to tell "over" from "just over"), so a flood
+    does not make its own messages slower to count; larger counts then read as that many.
     """
     hour, day = windows(now)
-    in_day, in_hour, known = session.execute(
+    in_day, in_hour, known, held = session.execute(
         _COUNTS,
         {
             "sender_hash": sender_hash,
             "day": day,
             "hour": hour,
+            "now": now,
+            "up_to": ALL_ROWS if up_to is None else up_to,
             "read_at_most": ALL_ROWS if read_at_most is None else read_at_most,
         },
     ).one()
-    return in_hour, in_day, known
+    return in_hour, in_day, known, held
 
 
 def _counts() -> Select:
     """The statement `sender_counts` runs on every message, built once."""
     recent = (
-        select(InboundRow.received_at)
+        select(InboundRow.received_at, InboundRow.status)
         .where(
             InboundRow.sender_hash == bindparam("sender_hash"),
             InboundRow.received_at >= bindparam("day"),
+            InboundRow.received_at <= bindparam("now"),
+            InboundRow.id <= bindparam("up_to", type_=Integer),
         )
         .order_by(InboundRow.received_at.desc())
         .limit(bindparam("read_at_most", type_=Integer))
@@ -179,90 +194,64 @@ def _counts() -> Select:
         func.count(),
         func.count().filter(recent.c.received_at >= bindparam("hour")),
         language.scalar_subquery(),
+        func.count().filter(
+            recent.c.received_at >= bindparam("hour"), recent.c.status == InboundStatus.LIMITED
+        ),
     ).select_from(recent)
 
 
 _COUNTS = _counts()
-#: The creation time of the newest reporter at least `back` ids below the newest: two
-#: look-ups by primary key, whatever the cap and however many reporters there are.
-_NTH_REPORTER = (
-    select(Reporter.created_at)
+#: This hour's new reporters of one channel and number prefix, read no further than the cap.
+_GROUP_COUNT = select(func.count()).select_from(
+    select(Reporter.id)
     .where(
-        Reporter.id
-        <= select(func.max(Reporter.id)).scalar_subquery() - bindparam("back", type_=Integer)
+        Reporter.sender_group == bindparam("group"),
+        Reporter.created_at >= bindparam("hour"),
     )
-    .order_by(Reporter.id.desc())
-    .limit(1)
+    .limit(bindparam("cap", type_=Integer))
+    .subquery()
 )
 
 
-def _exempt(session: Session, sender_hash: str, msg: InboundMessage, now: datetime) -> bool:
-    """Staff, an answer to a question asked, and an emergency always go through."""
-    staff = select(Account.id).where(Account.phone_hash == sender_hash, Account.is_active)
-    asked = (
-        select(Dialog.id)
+def _exempt(session: Session, row: InboundRow, reading: Reading, exempted: int) -> bool:
+    """Staff and an emergency always go through; a real answer to a question, up to a cap."""
+    if reading.is_emergency:
+        return True
+    staff = select(Account.id).where(Account.phone_hash == row.sender_hash, Account.is_active)
+    if session.scalar(select(staff.exists())):
+        return True
+    if reading.command is not None or exempted >= EXEMPT_PER_HOUR:
+        return False
+    dialog = session.scalar(
+        select(Dialog)
         .join(Reporter, Reporter.id == Dialog.reporter_id)
-        .where(Reporter.phone_hash == sender_hash, Dialog.status == DialogStatus.OPEN)
-        .where(Dialog.expires_at > now)
+        .where(Reporter.phone_hash == row.sender_hash, Dialog.status == DialogStatus.OPEN)
+        .where(Dialog.expires_at > row.received_at)
+        .order_by(Dialog.id.desc())
+        .limit(1)
     )
-    if session.scalar(select(staff.exists() | asked.exists())):
-        return True
-    return is_emergency(msg.text)
+    return dialog is not None and pipeline.answers_question(dialog, row.body)
 
 
-def is_emergency(text: str) -> bool:
-    """Return whether a message says someone is in danger now: DARURAT, or triage says so."""
-    places = pipeline.gazetteer()
-    command = parse_command(text, places)
-    if command is not None and command.kind is CommandKind.DARURAT:
-        return True
-    return triage(text, places).priority == Priority.DARURAT
+def _new_senders_full(session: Session, row: InboundRow, now: datetime, limits: Policy) -> bool:
+    """Return whether this hour's replies to new senders of the row's group are used up."""
+    group = pipeline.sender_group(row.channel, row.sender)
+    cap = limits.new_sender_replies
+    count = session.scalar(_GROUP_COUNT, {"group": group, "hour": windows(now)[0], "cap": cap})
+    return count >= cap
 
 
-def _hold(session: Session, row: InboundRow, reply: str, now: datetime) -> None:
+def hold(row: InboundRow, reply: str, now: datetime) -> None:
     """Keep the message as limited, with what it was answered, until the sender is quiet."""
     row.status, row.reply, row.next_attempt_at = InboundStatus.LIMITED, reply or None, now + QUIET
-    session.commit()
     log.info("inbound id=%s limited sender=%s", row.id, short(row.sender_hash))
 
 
-def _new_senders_full(session: Session, now: datetime, limits: Policy) -> bool:
-    """Return whether this clock hour's replies to new senders are used up."""
-    # Reporters are created on a first message, with ids that only grow: the reporter
-    # cap - 1 ids below the newest is the cap-th newest. Where ids were skipped (a rolled
-    # back insert on PostgreSQL, an erased reporter) it is a newer one, so the cap can
-    # only come a little early, never late.
-    nth = session.scalar(_NTH_REPORTER, {"back": limits.new_sender_replies - 1})
-    return nth is not None and nth >= windows(now)[0]
-
-
-def answer(session: Session, verdict: Verdict, msg: InboundMessage, reply: str) -> str:
-    """Return what to answer an interpreted message: nothing to a new sender past the cap."""
-    if not verdict.is_unanswered or is_emergency(msg.text):
-        return reply  # a person in danger always learns their report arrived
-    log.info("inbound sid=%s not answered: new-sender cap", msg.provider_message_id)
-    _tell_admins(session, clock.now())
-    return ""
-
-
-def _tell_admins(session: Session, now: datetime) -> None:
-    """Tell admins the new-sender cap was reached, once an hour."""
+def tell_admins(session: Session, now: datetime) -> None:
+    """Queue, in the caller's transaction, the once-an-hour word that the cap was reached."""
     from alerts.outbox import notify_admins
 
-    hour = windows(now)[0]
-    told = current_app.extensions.setdefault("sigap.limits.told", set())
-    if hour in told:
-        return  # this worker already told them; the outbox key covers the others
-    try:
-        with derived_writes():
-            cap = policy().new_sender_replies
-            notify_admins(session, "alert.admin.new_senders", now, cap=cap)
-            session.commit()
-    except Exception as exc:
-        session.rollback()
-        log.error("new-sender cap: admins not told: %s", type(exc).__name__)
-        return
-    told.add(hour)
+    notify_admins(session, "alert.admin.new_senders", now, cap=policy().new_sender_replies)
 
 
 def limits_status(session: Session, now: datetime) -> dict[str, Any]:
@@ -271,6 +260,15 @@ def limits_status(session: Session, now: datetime) -> dict[str, Any]:
     hour, _ = windows(now)
     new_senders = session.scalar(
         select(func.count()).select_from(Reporter).where(Reporter.created_at >= hour)
+    )
+    groups_full = session.scalar(
+        select(func.count()).select_from(
+            select(Reporter.sender_group)
+            .where(Reporter.created_at >= hour, Reporter.sender_group.is_not(None))
+            .group_by(Reporter.sender_group)
+            .having(func.count() >= limits.new_sender_replies)
+            .subquery()
+        )
     )
     is_held = InboundRow.status == InboundStatus.LIMITED
     held = session.execute(
@@ -284,7 +282,7 @@ def limits_status(session: Session, now: datetime) -> dict[str, Any]:
         "limits": asdict(limits),
         "hour_started_at": hour.isoformat(),
         "new_senders_this_hour": new_senders,
-        "new_sender_replies_left": max(limits.new_sender_replies - new_senders, 0),
+        "groups_at_cap": groups_full,
         "held_messages": session.scalar(select(func.count()).where(is_held)),
         "senders": [_sender(session, h, count, since, now, limits) for h, count, since in held],
     }
@@ -294,7 +292,7 @@ def _sender(
     session: Session, sender_hash: str, held: int, since: datetime, now: datetime, limits: Policy
 ) -> dict[str, Any]:
     """One held sender as admins see it: a hash prefix and counts, never the number."""
-    in_hour, in_day, _ = sender_counts(session, sender_hash, now)
+    in_hour, in_day, _, _ = sender_counts(session, sender_hash, now)
     return {
         "sender": short(sender_hash),
         "held": held,

@@ -17,7 +17,7 @@ from core.db import db
 from models import InboundMessage as InboundRow
 from models import InboundStatus
 from webhooks import limits
-from webhooks.inbound import as_message, interpret
+from webhooks.worker import Worker
 
 log = logging.getLogger(__name__)
 #: Held messages interpreted per run, oldest first.
@@ -33,6 +33,7 @@ def release_limited(now: datetime) -> str:
         .limit(BATCH)
     ).all()
     db.session.commit()
+    worker = Worker.for_app()
     released, waiting = 0, set()
     for row in rows:
         if row.sender_hash in waiting or _still_sending(row.sender_hash, now):
@@ -40,8 +41,7 @@ def release_limited(now: datetime) -> str:
             continue
         # No reply: the sender was answered when the message came; a report filed now
         # reaches them through its dialog's expiry, which sends the reference.
-        interpret(db.session, row, as_message(row), deliver=False)
-        released += row.status == InboundStatus.PROCESSED
+        released += worker.process(db.session, row, is_release=True)
     return f"{released} held messages interpreted, {len(waiting)} senders still sending"
 
 
@@ -78,11 +78,12 @@ def _print(status: dict[str, Any]) -> None:
     policy = status["limits"]
     click.echo(
         f"Limits: {policy['per_hour']} messages a sender an hour, {policy['per_day']} in 24 "
-        f"hours; replies to {policy['new_sender_replies']} new senders an hour."
+        f"hours; replies to {policy['new_sender_replies']} new senders an hour of each "
+        "channel and number prefix."
     )
     click.echo(
         f"New senders this hour: {status['new_senders_this_hour']} "
-        f"({status['new_sender_replies_left']} replies left)."
+        f"({status['groups_at_cap']} channel and prefix groups at the reply cap)."
     )
     click.echo(f"Held messages: {status['held_messages']}.")
     if not status["senders"]:

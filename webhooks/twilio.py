@@ -13,7 +13,6 @@ from channels import CHANNELS, ChannelError
 from channels.twilio import twiml_reply, verify_signature
 from core import clock
 from core.db import db
-from core.i18n import t
 from webhooks import spool
 from webhooks.inbound import receive
 
@@ -72,22 +71,24 @@ def _bad_request(exc: ChannelError) -> tuple[dict, int]:
 
 @bp.post("/<any(sms, whatsapp):kind>")
 def inbound(kind: str) -> Response | tuple[dict, int]:
-    """Store the message, interpret it, answer in TwiML; spool it if the database is down."""
+    """Store the message and answer an empty TwiML at once; spool it if the database is down.
+
+    The worker interprets it; the reply goes out through the outbox.
+    """
     form = _verified_form()
     try:
         msg = CHANNELS[kind].parse_inbound(form)
     except ChannelError as exc:
         return _bad_request(exc)
     try:
-        reply = receive(db.session, msg)
+        receive(db.session, msg)
     except DBAPIError as exc:
         db.session.rollback()
         spool.write(spool.directory(), kind, form, clock.now())
         log.warning(
             "inbound sid=%s spooled: database error %s", msg.provider_message_id, type(exc).__name__
         )
-        reply = t("reply.received")
-    return Response(twiml_reply(reply), mimetype="application/xml")
+    return Response(twiml_reply(None), mimetype="application/xml")
 
 
 @bp.post("/status")

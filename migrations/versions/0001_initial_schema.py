@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 02:08:00.808691
+Create Date: 2026-12-02 02:15:33.434580
 """
 
 from collections.abc import Sequence
@@ -103,9 +103,15 @@ def upgrade() -> None:
         sa.Column("is_opted_out", sa.Boolean(), nullable=False),
         sa.Column("opted_out_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sender_group", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reporter")),
         sa.UniqueConstraint("phone_hash", name=op.f("uq_reporter_phone_hash")),
     )
+    with op.batch_alter_table("reporter", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_reporter_sender_group", ["sender_group", "created_at"], unique=False
+        )
+
     op.create_table(
         "agency",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -183,6 +189,13 @@ def upgrade() -> None:
             batch_op.f("ix_inbound_message_dialog_id"), ["dialog_id"], unique=False
         )
         batch_op.create_index("ix_inbound_message_purge", ["status", "received_at"], unique=False)
+        batch_op.create_index(
+            "ix_inbound_message_queue",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("status = 'received'"),
+            postgresql_where=sa.text("status = 'received'"),
+        )
         batch_op.create_index(
             batch_op.f("ix_inbound_message_reporter_id"), ["reporter_id"], unique=False
         )
@@ -989,6 +1002,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inbound_message_sender_hash"))
         batch_op.drop_index("ix_inbound_message_retry")
         batch_op.drop_index(batch_op.f("ix_inbound_message_reporter_id"))
+        batch_op.drop_index(
+            "ix_inbound_message_queue",
+            sqlite_where=sa.text("status = 'received'"),
+            postgresql_where=sa.text("status = 'received'"),
+        )
         batch_op.drop_index("ix_inbound_message_purge")
         batch_op.drop_index(batch_op.f("ix_inbound_message_dialog_id"))
 
@@ -997,6 +1015,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_agency_region_code"))
 
     op.drop_table("agency")
+    with op.batch_alter_table("reporter", schema=None) as batch_op:
+        batch_op.drop_index("ix_reporter_sender_group")
+
     op.drop_table("reporter")
     with op.batch_alter_table("region", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_region_parent_code"))

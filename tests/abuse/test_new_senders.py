@@ -43,13 +43,14 @@ def test_many_fake_senders_cost_at_most_the_cap_in_replies(limited_poster, caplo
     assert _count(processed) == FAKES  # and all interpreted
     assert replies[:CAP] == [t("reply.info")] * CAP
     assert replies[CAP:] == [""] * (FAKES - CAP)
-    assert _count(select(Outbox).where(Outbox.purpose == Purpose.REPLY)) == 0
+    # Replies go out through the outbox: one for each sender answered, none for the others.
+    assert _count(select(Outbox).where(Outbox.purpose == Purpose.REPLY)) == CAP
     admins = select(Account).where(Account.role.in_((Role.ADMIN, Role.COORDINATOR)))
     told = select(Outbox).where(Outbox.purpose == Purpose.ADMIN)
     assert _count(told) == _count(admins) == 1  # once, however many went unanswered
 
     shown = poster.client.application.test_cli_runner().invoke(args=["limits", "show"])
-    assert f"New senders this hour: {FAKES} (0 replies left)" in shown.output
+    assert f"New senders this hour: {FAKES} (1 channel and prefix groups" in shown.output
     logged = caplog.text + shown.output
     for i in (0, CAP, FAKES - 1):
         assert _fake(i)[3:] not in logged
@@ -93,3 +94,20 @@ def test_limits_show_lists_held_senders_by_hash_prefix_only(limited_poster, capl
     for text in (result.output, caplog.text):
         assert number not in text
         assert number[3:] not in text
+
+
+def test_throwaway_numbers_of_one_prefix_leave_other_prefixes_and_reports_answered(
+    limited_poster,
+):
+    """A few hundred numbers of one block use up that block's replies, not everyone's."""
+    poster = limited_poster(SIGAP_NEW_SENDER_REPLIES_PER_HOUR=3)
+    for i in range(5):
+        Phone(poster, _fake(i)).say(CHATTER)
+    assert Phone(poster, _fake(10)).say(CHATTER) == ""  # this block's cap is used up
+    # A first-time reporter from another operator's prefix is still answered...
+    assert Phone(poster, "+447700900123").say(CHATTER) == t("reply.info")
+    # ...and so is the same block over WhatsApp, a channel of its own.
+    assert Phone(poster, _fake(11), route="whatsapp").say(CHATTER) == t("reply.info")
+    # A first message that reads as a report is answered even in the spent block.
+    report = "suami saya memukul saya kemarin malam di desa Sidera"
+    assert Phone(poster, _fake(12)).say(report) != ""

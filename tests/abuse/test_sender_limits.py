@@ -15,7 +15,7 @@ from core.db import db
 from core.i18n import t
 from models import Case, InboundStatus, Outbox, Purpose
 from tests.abuse.conftest import CHATTER, DANGER, rows_of
-from tests.signing import Phone
+from tests.signing import Phone, reply_to, run_worker
 from webhooks import limits
 from webhooks.limits_admin import release_limited
 
@@ -56,7 +56,9 @@ def test_a_flood_of_200_is_stored_whole_and_only_emergencies_pass_the_limit(post
     # DARURAT and free text triage marks darurat go through, open a case, get the reference.
     assert rows[99].status == rows[149].status == PROCESSED
     assert _reference_in(replies[99]) is not None
-    assert _reference_in(replies[149]) is not None
+    # The chatter in between was held, so the emergency's dialog is still open: the danger
+    # text answers its question of where, and the next question is asked.
+    assert replies[149] not in ("", t("reply.limited"))
     assert set(db.session.scalars(select(Case.priority))) == {"darurat"}
     assert FLOODER not in caplog.text
     assert FLOODER[3:] not in caplog.text
@@ -107,10 +109,13 @@ def test_a_resent_webhook_of_a_held_message_is_answered_as_before(limited_poster
     }
     Phone(poster, form["From"]).say(CHATTER)
     first = poster.post("/webhooks/twilio/sms", form)
+    assert reply_to(form["MessageSid"]) == t("reply.limited")
     again = poster.post("/webhooks/twilio/sms", form)
     assert first.status_code == again.status_code == 200
     assert first.data == again.data
-    assert b"<Message>" in first.data  # the neutral reply, once
+    run_worker()
+    bodies = list(db.session.scalars(select(Outbox.body)))
+    assert bodies.count(t("reply.limited")) == 1  # the neutral reply, once
 
 
 def test_staff_are_never_held(limited_poster):
@@ -134,11 +139,12 @@ def test_held_messages_are_interpreted_silently_once_the_sender_is_quiet(limited
     clock.advance(timedelta(minutes=59))
     assert release_limited(clock.now()).startswith("0 held")
 
+    replies = select(func.count()).select_from(Outbox).where(Outbox.purpose == Purpose.REPLY)
+    answered = db.session.scalar(replies)  # two answers and one neutral reply
     clock.advance(timedelta(minutes=2))
     assert release_limited(clock.now()).startswith("3 held")
     assert {r.status for r in rows_of(phone)} == {PROCESSED}
-    replies = select(func.count()).select_from(Outbox).where(Outbox.purpose == Purpose.REPLY)
-    assert db.session.scalar(replies) == 0  # interpreted without answering
+    assert db.session.scalar(replies) == answered == 3  # interpreted without answering
 
 
 def test_a_failing_limit_check_lets_the_message_through(seeded, poster, monkeypatch):
@@ -157,3 +163,32 @@ def test_a_failing_limit_check_lets_the_message_through(seeded, poster, monkeypa
 def test_limits_below_one_or_not_numbers_stop_the_start(make_app, setting):
     with pytest.raises(ConfigError):
         make_app(**setting)
+
+
+def test_an_open_question_lets_through_only_its_answer(limited_poster):
+    """With a question pending, STATUS guesses and BANTUAN count against the limit."""
+    poster = limited_poster(SIGAP_SENDER_LIMIT_PER_HOUR=3)
+    phone = Phone(poster, "+6280812340008")
+    assert "desa" in phone.say("suami sy memukul sy semalam, sy takut pulang").lower()
+    guesses = [phone.say(f"STATUS K7M4C{i}") for i in range(20)]
+    guesses += [phone.say("BANTUAN") for _ in range(20)]
+    assert guesses[2] == t("reply.limited")
+    assert guesses[3:] == [""] * 37  # 40 commands, only the first two inside the limit
+    assert {r.status for r in rows_of(phone)[3:]} == {LIMITED}
+    # The answer to the question asked still goes through, and the dialog moves on.
+    answer = phone.say("Sidera kec Sigi Biromaru")
+    assert answer not in ("", t("reply.limited"))
+    assert rows_of(phone)[-1].status == PROCESSED
+
+
+def test_answers_past_the_limit_have_a_hard_cap(limited_poster, monkeypatch):
+    monkeypatch.setattr(limits, "EXEMPT_PER_HOUR", 2)
+    poster = limited_poster(SIGAP_SENDER_LIMIT_PER_HOUR=1)
+    phone = Phone(poster, "+6280812340009")
+    phone.say("suami sy memukul sy semalam, sy takut pulang")  # asks where
+    phone.say(CHATTER)  # held
+    assert phone.say("xyz") == ""  # no answer to the question: held
+    assert "?" in phone.say("Sidera kec Sigi Biromaru")  # an answer: the next question
+    assert "?" in phone.say("2")  # an answer: the last question
+    assert phone.say("1") == ""  # an answer too, but past the cap: held all the same
+    assert rows_of(phone)[-1].status == LIMITED

@@ -16,7 +16,7 @@ from core.crypto import lookup_hash
 from core.db import db
 from core.demo import seed_demo
 from models import Account, Case, Role
-from tests.signing import Phone, Poster
+from tests.signing import Phone, Poster, run_worker
 from webhooks import spool
 
 #: A Tuesday, 09:00 WITA.
@@ -52,6 +52,7 @@ def whatsapp(poster: Poster, number: str, text: str, sid: str) -> None:
         "ProfileName": PROFILE,
     }
     assert poster.post("/webhooks/twilio/whatsapp", form).status_code == 200
+    run_worker()
 
 
 def sms_form(sid: str, text: str, number: str = "+6280800007003") -> dict[str, str]:

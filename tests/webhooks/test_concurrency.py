@@ -23,7 +23,9 @@ def _post(url: str, form: dict[str, str]) -> tuple[int, bytes]:
         data=urllib.parse.urlencode(form).encode(),
         headers={"X-Twilio-Signature": sign(url, form)},
     )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+    # Generous: the four workers build the gazetteer side by side before they serve, which
+    # on a loaded two-core machine takes tens of seconds.
+    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
         return response.status, response.read()
 
 
@@ -51,12 +53,12 @@ def test_same_message_sid_from_twenty_threads(app, db_url, route):
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=60)
+            thread.join(timeout=150)
 
     assert errors == []
     assert len(results) == COPIES
     assert {status for status, _ in results} == {200}
     assert len({body for _, body in results}) == 1
-    assert b"<Message>" in results[0][1]
+    assert b"<Response />" in results[0][1]  # answered at once; the worker replies
     stored = db.session.scalar(select(func.count()).select_from(InboundMessage))
     assert stored == 1

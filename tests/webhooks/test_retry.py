@@ -1,18 +1,24 @@
-"""Messages whose interpretation failed, or was cut off, are retried by the sweeper."""
+"""Messages whose interpretation failed are retried; one cut off is taken again."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import clock
 from core.db import db
-from models import InboundMessage, InboundStatus, Outbox
-from tests.signing import load_form
-from webhooks.inbound import MAX_ATTEMPTS, STUCK_AFTER
+from core.i18n import t
+from models import Case, InboundMessage, InboundStatus, Outbox
+from tests.signing import load_form, run_worker
+from webhooks.inbound import MAX_ATTEMPTS
 from webhooks.jobs import retry_inbound
+
+
+def _retry() -> str:
+    """The sweeper's run, then the worker's."""
+    outcome = retry_inbound(clock.now())
+    run_worker()
+    return outcome
 
 
 @pytest.fixture
@@ -40,49 +46,66 @@ def _row() -> InboundMessage:
 def test_failed_message_is_retried_with_growing_delays_then_answered(poster, failing):
     clock.freeze(clock.now())
     poster.post("/webhooks/twilio/sms", load_form("sms_plain.txt"))
+    run_worker()
     first_due = _row().next_attempt_at
-    assert retry_inbound(clock.now()) == "0 of 0 retried messages processed"  # not due yet
+    assert _retry() == "0 failed messages queued again"  # not due yet
     clock.freeze(first_due)
-    retry_inbound(clock.now())
+    _retry()
     row = _row()
     assert (row.status, row.attempts) == (InboundStatus.FAILED, 2)
     assert row.next_attempt_at - clock.now() > first_due - row.received_at  # backing off
     failing["broken"] = False
     clock.freeze(row.next_attempt_at)
-    assert retry_inbound(clock.now()) == "1 of 1 retried messages processed"
+    assert _retry() == "1 failed messages queued again"
     row = _row()
     assert row.status == InboundStatus.PROCESSED
-    # The webhook was answered long ago: the real answer goes out through the outbox.
-    (reply,) = db.session.scalars(select(Outbox)).all()
-    assert reply.body == row.reply
-    assert reply.to == "+6280800000101"
+    # One word that it failed, once however many tries, then the real answer.
+    sorry, reply = db.session.scalars(select(Outbox).order_by(Outbox.id)).all()
+    assert sorry.body == t("reply.try_again")
+    assert reply.body == row.reply == t("q.danger")
+    assert reply.to == sorry.to == "+6280800000101"
 
 
 def test_message_stays_failed_and_visible_after_the_last_attempt(poster, failing):
     clock.freeze(clock.now())
     poster.post("/webhooks/twilio/sms", load_form("sms_plain.txt"))
+    run_worker()
     for _ in range(MAX_ATTEMPTS + 2):
         row = _row()
         if row.next_attempt_at is None:
             break
         clock.freeze(row.next_attempt_at)
-        retry_inbound(clock.now())
+        _retry()
     row = _row()
     assert row.status == InboundStatus.FAILED
     assert row.attempts == MAX_ATTEMPTS
     assert row.next_attempt_at is None
 
 
-def test_message_cut_off_mid_work_is_swept(poster, monkeypatch):
-    """A worker killed between storing and interpreting leaves a "received" row behind."""
-    import webhooks.inbound
+def test_a_message_whose_worker_died_mid_work_is_taken_again_and_answered_once(poster, monkeypatch):
+    """A worker killed inside the transaction leaves nothing: the next one does it all."""
+    import intake.pipeline
 
-    monkeypatch.setattr(webhooks.inbound, "interpret", lambda *a, **k: "")
-    clock.freeze(clock.now())
-    poster.post("/webhooks/twilio/sms", load_form("sms_plain.txt"))
+    real = intake.pipeline.handle_message
+
+    def killed(session, row, *args, **kwargs):
+        real(session, row, *args, **kwargs)  # the case is written, then the process dies
+        session.flush()
+        raise SystemExit(137)
+
+    monkeypatch.setattr(intake.pipeline, "handle_message", killed)
+    poster.post("/webhooks/twilio/sms", load_form("sms_emoji.txt"))
+    with pytest.raises(SystemExit):
+        run_worker()
+    db.session.rollback()  # what the dead process's connection did, as the database sees it
     monkeypatch.undo()
     assert _row().status == InboundStatus.RECEIVED
-    assert retry_inbound(clock.now()).startswith("0 of 0")
-    clock.advance(STUCK_AFTER + timedelta(seconds=1))
-    assert retry_inbound(clock.now()) == "1 of 1 retried messages processed"
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Outbox)) == 0
+
+    run_worker()
+    run_worker()
     assert _row().status == InboundStatus.PROCESSED
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+    replies = db.session.scalars(select(Outbox).where(Outbox.purpose == "reply")).all()
+    assert [r.status for r in replies] == ["sent"]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
 from core import clock
 from core.db import db, make_engine
-from models import InboundMessage
-from tests.signing import Poster, load_form
+from core.i18n import t
+from models import InboundMessage, InboundStatus, Outbox
+from tests.signing import Poster, load_form, run_worker
 from webhooks import spool
 from webhooks.jobs import replay_spool
 
@@ -62,7 +64,7 @@ def test_hundred_webhooks_while_down_all_get_200(poster, spool_dir, database_dow
     forms = _forms(MESSAGES)
     responses = [poster.post("/webhooks/twilio/sms", form) for form in forms]
     assert [r.status_code for r in responses] == [200] * MESSAGES
-    assert all(b"<Message>" in r.data for r in responses)
+    assert all(b"<Response />" in r.data for r in responses)  # the reply follows the replay
     assert len(spool.pending(spool_dir)) == MESSAGES
     # A resend while still down lands on the same file, not a second one.
     poster.post("/webhooks/twilio/sms", forms[0])
@@ -118,3 +120,25 @@ def test_sqlite_locked_past_its_timeout_spools(make_app, db_url, spool_dir):
         assert response.status_code == 200
         assert len(spool.pending(spool_dir)) == 1
     holder.dispose()
+
+
+def test_replayed_messages_go_through_the_sender_limits(make_app, spool_dir):
+    """A flood that arrived while the database was down is held like any other."""
+    app = make_app(SIGAP_SENDER_LIMIT_PER_HOUR=2, SPOOL_DIR=spool_dir)
+    with app.app_context():
+        clock.freeze(datetime(2025, 3, 10, 1, 0, tzinfo=UTC))
+        poster = Poster(app.test_client())
+        forms = [
+            load_form("sms_plain.txt") | {"MessageSid": f"SM{i:032x}", "Body": "halo"}
+            for i in range(6)
+        ]
+        with _down():
+            for form in forms:
+                clock.advance(timedelta(seconds=10))
+                assert poster.post("/webhooks/twilio/sms", form).status_code == 200
+        assert replay_spool(clock.now()).startswith("6 replayed")
+        assert run_worker() == 6
+        statuses = list(db.session.scalars(select(InboundMessage.status).order_by("id")))
+        assert statuses == [InboundStatus.PROCESSED] * 2 + [InboundStatus.LIMITED] * 4
+        bodies = list(db.session.scalars(select(Outbox.body).order_by(Outbox.id)))
+        assert bodies == [t("reply.info")] * 2 + [t("reply.limited")]

@@ -2,6 +2,8 @@
 
 As in courier's handler tests: every case runs on the SMS and the WhatsApp route, and each
 route automatically also gets the bad-signature, missing-signature and duplicate cases.
+The webhook only stores and answers an empty TwiML; the reply follows from the worker,
+through the outbox.
 """
 
 from __future__ import annotations
@@ -12,8 +14,17 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import db
-from models import InboundMessage, InboundStatus
-from tests.signing import load_form, sign
+from core.i18n import t
+from models import Case, InboundMessage, InboundStatus, Outbox
+from tests.signing import load_form, reply_to, run_worker, sign
+
+EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+
+def _opened(question: str):
+    """A reply that confirms the case opened at once, then asks a question."""
+    return lambda ref: f"{t('reply.opened_brief', ref=ref)} {t(question)}"
+
 
 ROUTES = ("sms", "whatsapp")
 
@@ -25,6 +36,8 @@ class WebhookCase:
     status: int
     #: Fields of the stored message, or None when nothing may be stored.
     stored: dict | None
+    #: The reply the worker queues, given the reference of the case opened (if any).
+    reply: object = None
 
 
 CASES = [
@@ -36,8 +49,8 @@ CASES = [
             "provider_message_id": "SM1a2b3c4d5e6f708192a3b4c5d6e7f801",
             "sender": "+6280800000101",
             "body": "LAPOR KDRT desa Sidera, tetangga sy dipukul suaminya tadi malam",
-            "status": InboundStatus.PROCESSED,
         },
+        lambda ref: t("q.danger"),
     ),
     WebhookCase(
         "emoji",
@@ -46,10 +59,23 @@ CASES = [
         {
             "body": "Tolong 🙏 ada anak kecil dikunci di rumah kosong dekat pasar 😢",
         },
+        _opened("q.place"),
     ),
-    WebhookCase("1,600 characters", "sms_long_1600.txt", 200, {"sender": "+447700900123"}),
-    WebhookCase("media only, empty text", "mms_media_only.txt", 200, {"body": ""}),
-    WebhookCase("empty body", "sms_empty_body.txt", 200, {"body": ""}),
+    WebhookCase(
+        "1,600 characters",
+        "sms_long_1600.txt",
+        200,
+        {"sender": "+447700900123"},
+        lambda ref: t("q.place"),
+    ),
+    WebhookCase(
+        "media only, empty text",
+        "mms_media_only.txt",
+        200,
+        {"body": ""},
+        lambda ref: t("reply.info"),
+    ),
+    WebhookCase("empty body", "sms_empty_body.txt", 200, {"body": ""}, lambda ref: t("reply.info")),
     WebhookCase(
         "whatsapp button",
         "wa_profile_button.txt",
@@ -59,6 +85,7 @@ CASES = [
             "profile_name": "Ibu Rina",
             "button_payload": "menu_darurat",
         },
+        _opened("q.place"),
     ),
     WebhookCase("missing MessageSid", "missing_message_sid.txt", 400, None),
     WebhookCase("missing From", "missing_from.txt", 400, None),
@@ -88,10 +115,21 @@ def test_table(poster, route, case):
         assert response.json["error"]["code"]
         return
     assert response.mimetype == "application/xml"
-    assert b"<Response><Message>" in response.data
+    assert response.data == EMPTY_TWIML  # answered at once, nothing interpreted yet
     row = db.session.scalar(select(InboundMessage))
     for field, value in case.stored.items():
         assert getattr(row, field) == value, field
+    assert row.status == InboundStatus.RECEIVED
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Outbox)) == 0
+
+    reply = reply_to(form["MessageSid"])  # the worker runs
+    db.session.refresh(row)
+    assert row.status == InboundStatus.PROCESSED
+    case_ref = db.session.scalar(select(Case.reference))
+    assert reply == case.reply(case_ref)
+    sent = db.session.scalar(select(Outbox).where(Outbox.idempotency_key == f"reply:{row.id}"))
+    assert (sent.to, sent.channel, sent.status) == (row.sender, row.channel, "sent")
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -114,10 +152,13 @@ def test_missing_signature_stores_nothing(poster, route):
 def test_duplicate_is_stored_once_and_answered_alike(poster, route):
     form = load_form("sms_plain.txt")
     first = poster.post(f"/webhooks/twilio/{route}", form)
+    run_worker()
     again = poster.post(f"/webhooks/twilio/{route}", form)
+    run_worker()
     assert first.status_code == again.status_code == 200
-    assert first.data == again.data
+    assert first.data == again.data == EMPTY_TWIML
     assert _count() == 1
+    assert db.session.scalar(select(func.count()).select_from(Outbox)) == 1  # one reply
 
 
 def test_unknown_channel_is_404(poster):
@@ -153,7 +194,7 @@ def test_invalid_utf8_signed_is_stored(poster):
     "where",
     [
         "handle_message",  # interpretation itself
-        "triage",  # also its head start, before the transaction (pipeline.prepare)
+        "triage",  # the reading, made before the transaction (pipeline.read)
     ],
 )
 def test_interpretation_failure_keeps_message_and_answers(poster, monkeypatch, where):
@@ -163,9 +204,10 @@ def test_interpretation_failure_keeps_message_and_answers(poster, monkeypatch, w
         raise ValueError("could not understand +6280800000101")
 
     monkeypatch.setattr(intake.pipeline, where, boom)
-    response = poster.post("/webhooks/twilio/sms", load_form("sms_plain.txt"))
+    form = load_form("sms_plain.txt")
+    response = poster.post("/webhooks/twilio/sms", form)
     assert response.status_code == 200
-    assert b"<Message>" in response.data
+    assert reply_to(form["MessageSid"]) == t("reply.try_again")  # a helpful word, at once
     row = db.session.scalar(select(InboundMessage))
     assert row.status == InboundStatus.FAILED
     assert row.error == "ValueError"  # the type only: the message could quote the sender

@@ -1,0 +1,275 @@
+"""The interpretation worker: take stored messages, interpret each once, send its reply.
+
+The webhook only stores (webhooks/inbound.py). Here each message is read (command and
+triage, with no database), judged by the abuse limits, interpreted by intake, marked
+processed and its reply queued in the outbox and claimed, all in one transaction; right
+after that commit the worker sends the reply, so nobody else sends it (a reply whose worker
+died before sending is taken by the drain once its claim expires).
+
+Order: a message is taken only while it is its sender's oldest waiting one, checked in the
+transaction that interprets it. On PostgreSQL that transaction first takes an advisory lock
+on the sender (`pg_try_advisory_xact_lock`, given up at commit): several workers share the
+queue and never work on one sender at once. On SQLite the write lock, taken at BEGIN,
+already serialises whole transactions. A worker killed mid-message leaves nothing
+committed: the message is still waiting, and the next pass takes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import Integer, bindparam, func, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from alerts import outbox
+from channels import InboundMessage, Provider, make_provider
+from core import clock
+from core.db import db, derived_writes
+from core.i18n import t
+from intake import pipeline
+from intake.pipeline import Reading
+from models import InboundMessage as InboundRow
+from models import InboundStatus
+from webhooks import limits
+from webhooks.inbound import MAX_ATTEMPTS, RETRY_DELAYS, as_message
+
+log = logging.getLogger(__name__)
+
+#: Seconds an idle worker waits before looking for new messages again.
+POLL_SECONDS = 0.05
+#: Waiting messages read per pass, oldest first.
+BATCH = 100
+#: Seconds a worker waits after the database failed to answer.
+DATABASE_PAUSE = 1.0
+#: A message still waiting this long means no worker is taking them: admins are told.
+BEHIND_AFTER = timedelta(minutes=2)
+
+_WAITING = (
+    select(InboundRow)
+    .where(InboundRow.status == InboundStatus.RECEIVED)
+    .order_by(InboundRow.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+_SENDERS_NEXT = select(func.min(InboundRow.id)).where(
+    InboundRow.sender_hash == bindparam("sender_hash"),
+    InboundRow.status == InboundStatus.RECEIVED,
+)
+_SENDER_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
+
+
+def worker_id() -> str:
+    """Who this process is, in claims of the outbox."""
+    return f"worker:{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class Worker:
+    """One worker: a provider to send replies with, and what it has done."""
+
+    provider: Provider
+    name: str = field(default_factory=worker_id)
+    processed: int = 0
+
+    @classmethod
+    def for_app(cls) -> Worker:
+        """A worker sending through the current app's provider."""
+        return cls(make_provider(current_app.config))
+
+    def run_once(self, batch: int = BATCH) -> int:
+        """Interpret the waiting messages this worker can take now; return how many."""
+        session = db.session()
+        rows = list(session.scalars(_WAITING, {"limit": batch}))
+        session.commit()  # end the read: each message gets its own transaction
+        return sum(self.process(session, row) for row in rows)
+
+    def run_until_empty(self) -> int:
+        """Work until nothing is waiting that this worker can take; return how many."""
+        total = 0
+        while done := self.run_once():
+            total += done
+        return total
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until `stop` is set, looking for new messages every few tens of ms."""
+        pipeline.warm_up()
+        log.info("worker %s started", self.name)
+        while not stop.is_set():
+            try:
+                done = self.run_once()
+            except DBAPIError as exc:
+                db.session.rollback()
+                log.warning("worker: database error %s; trying again", type(exc).__name__)
+                stop.wait(DATABASE_PAUSE)
+                continue
+            if not done:
+                stop.wait(POLL_SECONDS)
+        self.close()
+        log.info("worker %s stopped after %d messages", self.name, self.processed)
+
+    def close(self) -> None:
+        """Let the provider go (a Twilio client's connections)."""
+        close = getattr(self.provider, "close", None)
+        if close is not None:
+            close()
+
+    def process(self, session: Session, row: InboundRow, *, is_release: bool = False) -> bool:
+        """Interpret one message if it is its sender's next; send its reply; return whether.
+
+        `is_release`: a message the limits held, now let through without an answer.
+        """
+        msg = as_message(row)
+        reading: Reading | None = None
+        failure: Exception | None = None
+        try:
+            reading = pipeline.read(msg.text)
+        except Exception as exc:  # the places could not be read: keep it as failed
+            failure = exc
+        now = clock.now()
+        expected = InboundStatus.LIMITED if is_release else InboundStatus.RECEIVED
+        # The commit is durable (not `derived_writes`): it claims the reply, which is sent
+        # right after it, so a power cut can never take back a message already answered.
+        if not take(session, row, expected):
+            session.rollback()
+            return False
+        try:
+            if failure is not None:
+                raise failure
+            claims = _interpret(session, row, msg, reading, now, is_release, self.name)  # type: ignore[arg-type]
+        except OperationalError:
+            # The database, not the message: locked or gone. Nothing was kept; the message
+            # waits, and the loop tries again after a pause.
+            session.rollback()
+            raise
+        except Exception as exc:
+            session.rollback()
+            claims = _fail(session, row, exc, now, expected, self.name)
+        self.processed += 1
+        self._send(claims)
+        return True
+
+    def _send(self, claims: list) -> None:
+        """Send the reply just committed; what fails here the drain job retries."""
+        if not claims:
+            return
+        try:
+            # The outcome may be lost in a power cut: the claim then expires, and the drain
+            # asks the provider whether the message went before sending it again.
+            with derived_writes():
+                outbox.send_claimed(claims, self.provider, self.name, clock.now())
+        except Exception as exc:
+            db.session.rollback()
+            log.warning("worker: reply left to the drain: %s", type(exc).__name__)
+
+
+def take(session: Session, row: InboundRow, expected: InboundStatus) -> bool:
+    """Begin the message's transaction; return whether it is its sender's next, and ours."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int(row.sender_hash[:15], 16)  # 60 bits: a bigint; a collision only waits
+        if not session.scalar(_SENDER_LOCK, {"key": key}):
+            return False
+    if expected is InboundStatus.RECEIVED:
+        return session.scalar(_SENDERS_NEXT, {"sender_hash": row.sender_hash}) == row.id
+    status = session.scalar(select(InboundRow.status).where(InboundRow.id == row.id))
+    return status == expected
+
+
+def _interpret(
+    session: Session,
+    row: InboundRow,
+    msg: InboundMessage,
+    reading: Reading,
+    now: datetime,
+    is_release: bool,
+    worker: str,
+) -> list:
+    """Apply the limits' decision, interpret, queue and claim the reply; commit; return the
+    claim."""
+    verdict = limits.Verdict() if is_release else limits.decide(session, row, reading)
+    if verdict.is_held:
+        limits.hold(row, verdict.reply, now)
+        reply = verdict.reply
+    else:
+        # Intake flushes what its later queries must see; the rest goes once, at commit.
+        with session.no_autoflush:
+            reply = pipeline.handle_message(session, row, msg, now, reading)
+        if verdict.is_unanswered:
+            log.info("inbound id=%s not answered: new-sender cap", row.id)
+            limits.tell_admins(session, now)
+            reply = ""
+        if is_release:
+            reply = ""  # the sender was answered when the message came
+        row.status, row.reply, row.processed_at = InboundStatus.PROCESSED, reply or None, now
+        row.error, row.next_attempt_at = None, None
+    ids = _queue_reply(session, row, msg.channel, f"reply:{row.id}", reply, now)
+    claims = outbox.claim_in(session, ids, worker, now)
+    session.commit()
+    log.info("inbound id=%s channel=%s %s", row.id, msg.channel, row.status)
+    return claims
+
+
+def _queue_reply(
+    session: Session, row: InboundRow, channel: str, key: str, reply: str, now: datetime
+) -> list[int]:
+    if not reply:
+        return []
+    sender = row.sender
+    return [
+        outbox.enqueue(
+            session,
+            key=key,
+            purpose="reply",
+            to=sender,
+            channel=channel,
+            body=reply,
+            reporter_id=row.reporter_id,
+            now=now,
+        )
+    ]
+
+
+def _fail(
+    session: Session,
+    row: InboundRow,
+    error: Exception,
+    now: datetime,
+    expected: InboundStatus,
+    worker: str,
+) -> list:
+    """Keep a message whose interpretation raised as failed, for the sweeper; answer once."""
+    if not take(session, row, expected):  # the rollback let it go: another worker has it
+        session.rollback()
+        return []
+    row.attempts += 1
+    row.status = InboundStatus.FAILED
+    row.error = type(error).__name__  # the type only: a message could quote the text
+    if row.attempts >= MAX_ATTEMPTS:
+        row.next_attempt_at = None  # kept as failed for an admin; never dropped
+    else:
+        row.next_attempt_at = now + RETRY_DELAYS[row.attempts - 1]
+    reply = t("reply.try_again")
+    row.reply = row.reply or reply
+    # A reporter whose message could not be understood hears so, once, however many tries.
+    # A held message being released was answered when it came.
+    key = f"reply:{row.id}:failed"
+    is_answered = expected is not InboundStatus.LIMITED
+    ids = _queue_reply(session, row, row.channel, key, reply, now) if is_answered else []
+    claims = outbox.claim_in(session, ids, worker, now)
+    session.commit()
+    log.warning("inbound id=%s failed attempt=%s error=%s", row.id, row.attempts, row.error)
+    return claims
+
+
+def oldest_waiting(session: Session) -> datetime | None:
+    """Since when the longest-waiting message has waited for a worker."""
+    return session.scalar(
+        select(func.min(InboundRow.next_attempt_at)).where(
+            InboundRow.status == InboundStatus.RECEIVED
+        )
+    )
