@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format install install-dev
+.PHONY: run test lint format install install-dev browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
+# Debian's headless Chromium for the browser tests (apt-get, as root; a no-op once present).
+browser:
+	scripts/install-browser
+
 run: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed demo
@@ -35,7 +39,7 @@ format: $(VENV)/.dev
 
 # The suite runs on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL names one
 # (.ci/run does); CI without PostgreSQL is a failure, not a silent pass.
-test: $(VENV)/.dev lint
+test: $(VENV)/.dev browser lint
 	$(BIN)/python -m pytest
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  echo "== the suite again on PostgreSQL"; \

@@ -2,7 +2,17 @@
 
 from models.agency import Account, Agency, AgencyKind, Role
 from models.base import Base
-from models.case import AgencyRole, Case, CaseAgency, CaseEvent, CaseStatus, Report, RoutingRule
+from models.case import (
+    AgencyRole,
+    Case,
+    CaseAgency,
+    CaseEvent,
+    CaseStatus,
+    ClosureReason,
+    Report,
+    RoutingRule,
+    Service,
+)
 from models.dialog import Dialog, DialogStatus
 from models.message import InboundMessage, InboundStatus
 from models.outbox import Outbox, OutboxStatus, Purpose
@@ -24,6 +34,7 @@ __all__ = [
     "CaseAgency",
     "CaseEvent",
     "CaseStatus",
+    "ClosureReason",
     "Dialog",
     "DialogStatus",
     "InboundMessage",
@@ -42,4 +53,5 @@ __all__ = [
     "RosterRole",
     "RosterSlot",
     "RoutingRule",
+    "Service",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import Encrypted
@@ -19,6 +19,29 @@ class CaseStatus(enum.StrEnum):
     DIRUJUK = "dirujuk"  # referred to another agency
     SELESAI = "selesai"  # closed
     DITOLAK = "ditolak"  # not a case
+
+
+class ClosureReason(enum.StrEnum):
+    """Why a case was closed: a fixed list, so figures can be counted."""
+
+    SERVICES_COMPLETED = "layanan_selesai"  # services completed
+    VICTIM_DECLINED = "korban_menolak"  # victim declined further help
+    REFERRED_OUT = "dirujuk_luar_provinsi"  # referred out of the province
+    DUPLICATE = "duplikat"
+    NOT_A_CASE = "bukan_kasus"
+    UNREACHABLE = "tidak_terjangkau"  # victim and reporter could not be reached
+
+
+class Service(enum.StrEnum):
+    """Services given to a victim, as SIMFONI-PPA records them."""
+
+    COMPLAINT = "pengaduan"
+    HEALTH = "kesehatan"
+    LEGAL_AID = "bantuan_hukum"
+    LAW_ENFORCEMENT = "penegakan_hukum"
+    SOCIAL_REHABILITATION = "rehabilitasi_sosial"
+    REINTEGRATION = "reintegrasi"
+    REPATRIATION = "pemulangan"
 
 
 class AgencyRole(enum.StrEnum):
@@ -51,6 +74,9 @@ class Case(Base):
     police_report_due_at: Mapped[datetime | None]
     police_reported_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    closure_reason: Mapped[ClosureReason | None] = mapped_column(str_enum(ClosureReason))
+    #: Service values given to the victim, for SIMFONI-PPA.
+    services_given: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
     agencies: Mapped[list[CaseAgency]] = relationship(

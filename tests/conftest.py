@@ -19,7 +19,7 @@ from core.gazetteer import load_regions
 from models import Base
 from tests.signing import TEST_AUTH_TOKEN, TEST_DATA_KEY, Poster
 
-pytest_plugins = ["tests.twilio_mock"]
+pytest_plugins = ["tests.twilio_mock", "tests.browser"]
 
 
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

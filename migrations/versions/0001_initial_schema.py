@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 01:06:33.442797
+Create Date: 2026-12-02 01:39:18.562497
 """
 
 from collections.abc import Sequence
@@ -318,6 +318,22 @@ def upgrade() -> None:
         sa.Column("police_report_due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("police_reported_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "closure_reason",
+            sa.Enum(
+                "layanan_selesai",
+                "korban_menolak",
+                "dirujuk_luar_provinsi",
+                "duplikat",
+                "bukan_kasus",
+                "tidak_terjangkau",
+                name="closurereason",
+                native_enum=False,
+                length=29,
+            ),
+            nullable=True,
+        ),
+        sa.Column("services_given", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["assigned_account_id"],
