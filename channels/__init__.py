@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from channels.base import (
     ChannelError,
+    ChannelFacts,
     ChannelKind,
     DeliveryStatus,
     InboundMessage,
@@ -15,6 +16,8 @@ from channels.base import (
     SendOutcome,
     SendResult,
     StatusUpdate,
+    facts_of,
+    is_trusted_url,
 )
 from channels.console import ConsoleProvider
 from channels.phone import mask_phone, normalize_phone
@@ -24,6 +27,7 @@ from channels.twilio_send import TwilioProvider
 __all__ = [
     "CHANNELS",
     "ChannelError",
+    "ChannelFacts",
     "ChannelKind",
     "ConsoleProvider",
     "DeliveryStatus",
@@ -36,7 +40,10 @@ __all__ = [
     "StatusUpdate",
     "TwilioChannel",
     "TwilioProvider",
+    "alert_template",
     "channel_for",
+    "facts_of",
+    "is_trusted_url",
     "make_provider",
     "mask_phone",
     "normalize_phone",
@@ -65,3 +72,13 @@ def make_provider(config: Mapping[str, object]) -> Provider:
         whatsapp_from=_setting(config, "TWILIO_WHATSAPP_FROM"),
         api_base_url=_setting(config, "TWILIO_API_BASE_URL"),
     )
+
+
+def alert_template(config: Mapping[str, object]) -> str | None:
+    """Return the approved WhatsApp template alerts go out with; None: alerts go by SMS."""
+    # Alerts start a conversation, so WhatsApp takes them only as an approved template, and
+    # only when a WhatsApp sender is configured to send it from.
+    template = _setting(config, "SIGAP_WA_ALERT_CONTENT_SID")
+    if template and _setting(config, "TWILIO_WHATSAPP_FROM"):
+        return template
+    return None
