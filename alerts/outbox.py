@@ -246,6 +246,7 @@ def _to_claim(row: Outbox, priority: str | None, now: datetime) -> _Claim:
         body=row.body,
         content_sid=row.content_sid,
         content_variables=json.loads(row.content_variables) if row.content_variables else None,
+        key=row.idempotency_key,
     )
     return _Claim(row.id, now, msg, row.created_at, row.attempts, row.outcome_unknown, expires_at)
 

@@ -21,6 +21,8 @@ from channels.base import (
 )
 from channels.console import ConsoleProvider
 from channels.phone import mask_phone, normalize_phone
+from channels.router import Router
+from channels.smsgate_send import SmsGateProvider
 from channels.twilio import CHANNELS, TwilioChannel, channel_for
 from channels.twilio_send import TwilioProvider
 
@@ -35,8 +37,10 @@ __all__ = [
     "MediaRef",
     "Outgoing",
     "Provider",
+    "Router",
     "SendOutcome",
     "SendResult",
+    "SmsGateProvider",
     "StatusUpdate",
     "TwilioChannel",
     "TwilioProvider",
@@ -59,11 +63,34 @@ def _setting(config: Mapping[str, object], key: str) -> str | None:
 
 
 def make_provider(config: Mapping[str, object]) -> Provider:
-    """Return the Twilio provider when credentials are configured, else the console one."""
+    """Return what sends each channel: SMSGate for SMS and the Cloud API for WhatsApp when
+    configured, else Twilio when it has credentials, else the console."""
+    fallback = _twilio(config) or ConsoleProvider()
+    by_channel: dict[str, Provider] = {}
+    smsgate = _smsgate(config)
+    if smsgate is not None:
+        by_channel["sms"] = smsgate
+    if not by_channel:
+        return fallback
+    return Router(by_channel, fallback)
+
+
+def _smsgate(config: Mapping[str, object]) -> SmsGateProvider | None:
+    """Return the SMSGate provider when its API URL and credentials are configured."""
+    url = _setting(config, "SMSGATE_API_URL")
+    username = _setting(config, "SMSGATE_USERNAME")
+    password = _setting(config, "SMSGATE_PASSWORD")
+    if not (url and username and password):
+        return None
+    return SmsGateProvider(url, username, password)
+
+
+def _twilio(config: Mapping[str, object]) -> TwilioProvider | None:
+    """Return the Twilio provider when its credentials are configured."""
     account_sid = _setting(config, "TWILIO_ACCOUNT_SID")
     auth_token = _setting(config, "TWILIO_AUTH_TOKEN")
     if not (account_sid and auth_token):
-        return ConsoleProvider()
+        return None
     return TwilioProvider(
         account_sid,
         auth_token,

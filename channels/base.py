@@ -102,6 +102,8 @@ class Outgoing:
     content_variables: dict[str, str] | None = None
     validity_seconds: int | None = None
     status_callback: str | None = None
+    #: The outbox row's idempotency key: a provider that takes a client id sends it once.
+    key: str | None = None
 
 
 class SendOutcome(enum.StrEnum):

@@ -14,6 +14,7 @@ from models.case import (
     Service,
 )
 from models.dialog import Dialog, DialogStatus
+from models.gateway import GatewayHeartbeat, GatewayReceipt
 from models.message import InboundMessage, InboundStatus
 from models.outbox import Outbox, OutboxStatus, Purpose
 from models.region import Region, RegionLevel
@@ -37,6 +38,8 @@ __all__ = [
     "ClosureReason",
     "Dialog",
     "DialogStatus",
+    "GatewayHeartbeat",
+    "GatewayReceipt",
     "InboundMessage",
     "InboundStatus",
     "JobRun",
