@@ -25,6 +25,7 @@ from channels.router import Router
 from channels.smsgate_send import SmsGateProvider
 from channels.twilio import CHANNELS, TwilioChannel, channel_for
 from channels.twilio_send import TwilioProvider
+from channels.whatsapp_cloud_send import WhatsAppCloudProvider
 
 __all__ = [
     "CHANNELS",
@@ -44,6 +45,7 @@ __all__ = [
     "StatusUpdate",
     "TwilioChannel",
     "TwilioProvider",
+    "WhatsAppCloudProvider",
     "alert_template",
     "channel_for",
     "facts_of",
@@ -70,6 +72,9 @@ def make_provider(config: Mapping[str, object]) -> Provider:
     smsgate = _smsgate(config)
     if smsgate is not None:
         by_channel["sms"] = smsgate
+    cloud = _whatsapp_cloud(config)
+    if cloud is not None:
+        by_channel["whatsapp"] = cloud
     if not by_channel:
         return fallback
     return Router(by_channel, fallback)
@@ -83,6 +88,17 @@ def _smsgate(config: Mapping[str, object]) -> SmsGateProvider | None:
     if not (url and username and password):
         return None
     return SmsGateProvider(url, username, password)
+
+
+def _whatsapp_cloud(config: Mapping[str, object]) -> WhatsAppCloudProvider | None:
+    """Return the Cloud API provider when its access token and number id are configured."""
+    token = _setting(config, "WHATSAPP_CLOUD_ACCESS_TOKEN")
+    number_id = _setting(config, "WHATSAPP_CLOUD_PHONE_NUMBER_ID")
+    if not (token and number_id):
+        return None
+    return WhatsAppCloudProvider(
+        token, number_id, api_base_url=_setting(config, "WHATSAPP_CLOUD_API_BASE_URL")
+    )
 
 
 def _twilio(config: Mapping[str, object]) -> TwilioProvider | None:
@@ -105,6 +121,8 @@ def alert_template(config: Mapping[str, object]) -> str | None:
     """Return the approved WhatsApp template alerts go out with; None: alerts go by SMS."""
     # Alerts start a conversation, so WhatsApp takes them only as an approved template, and
     # only when a WhatsApp sender is configured to send it from.
+    if _whatsapp_cloud(config) is not None:
+        return _setting(config, "WHATSAPP_CLOUD_ALERT_TEMPLATE")
     template = _setting(config, "SIGAP_WA_ALERT_CONTENT_SID")
     if template and _setting(config, "TWILIO_WHATSAPP_FROM"):
         return template

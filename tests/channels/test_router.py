@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from channels import ConsoleProvider, Router, SmsGateProvider, TwilioProvider, make_provider
+from channels import (
+    ConsoleProvider,
+    Router,
+    SmsGateProvider,
+    TwilioProvider,
+    WhatsAppCloudProvider,
+    make_provider,
+)
 
 SMSGATE = {
     "SMSGATE_API_URL": "http://192.0.2.10:8080",
@@ -27,3 +34,11 @@ def test_smsgate_alone_leaves_whatsapp_to_the_console() -> None:
 
 def test_smsgate_needs_all_three_settings() -> None:
     assert isinstance(make_provider({**SMSGATE, "SMSGATE_PASSWORD": ""}), ConsoleProvider)
+
+
+def test_the_cloud_api_sends_whatsapp_when_configured() -> None:
+    cloud = {"WHATSAPP_CLOUD_ACCESS_TOKEN": "t", "WHATSAPP_CLOUD_PHONE_NUMBER_ID": "1000"}
+    made = make_provider({**cloud, **TWILIO})
+    assert isinstance(made, Router)
+    assert isinstance(made.for_channel("whatsapp"), WhatsAppCloudProvider)
+    assert isinstance(made.for_channel("sms"), TwilioProvider)
