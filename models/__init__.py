@@ -15,6 +15,7 @@ from models.case import (
 )
 from models.dialog import Dialog, DialogStatus
 from models.gateway import GatewayHeartbeat, GatewayReceipt
+from models.media import MediaFile, MediaStatus
 from models.message import InboundMessage, InboundStatus
 from models.outbox import Outbox, OutboxStatus, Purpose
 from models.region import Region, RegionLevel
@@ -44,6 +45,8 @@ __all__ = [
     "InboundStatus",
     "JobRun",
     "Lease",
+    "MediaFile",
+    "MediaStatus",
     "Outbox",
     "OutboxStatus",
     "Purpose",
