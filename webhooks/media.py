@@ -188,6 +188,17 @@ def on_case(session: Session, case_id: int) -> list[MediaFile]:
     )
 
 
+def erase_for_case(session: Session, case_id: int) -> int:
+    """Delete a case's media, files and rows, when the case is erased; return how many."""
+    rows = on_case(session, case_id)
+    for media in rows:
+        if media.path:
+            (directory() / media.path).unlink(missing_ok=True)
+        session.delete(media)
+    session.flush()
+    return len(rows)
+
+
 def register_jobs() -> None:
     """Put the media job on the schedule."""
     register(Job("media.fetch", IntervalTrigger(seconds=30, start_date=_ORIGIN), fetch_media))

@@ -111,3 +111,29 @@ def test_a_photo_alone_is_kept_and_joins_the_case_its_sender_opens(media_app, po
     assert media.attach_waiting(db.session, clock.now()) == 1
     db.session.commit()
     assert [m.id for m in media.on_case(db.session, case.id)] == [photo.id]
+
+
+def test_erasing_the_case_deletes_its_media_files(media_app, client) -> None:
+    from models import Account, Role
+    from security.erasure import erase_case
+
+    text = load_delivery("text.json")
+    first_message(text)["text"] = {"body": DARURAT}
+    post_delivery(client, text)
+    post_delivery(client, load_delivery("image.json"))
+    run_worker()
+    with media_standin() as standin:
+        media_app.config.update(
+            WHATSAPP_CLOUD_ACCESS_TOKEN="token", WHATSAPP_CLOUD_API_BASE_URL=standin.base_url
+        )
+        media.fetch_media(clock.now())
+    (photo,) = media_rows()
+    path = media.directory() / photo.path
+    assert path.exists()
+    admin = Account(name="Admin", role=Role.ADMIN, phone="+6280800000900", is_active=True)
+    db.session.add(admin)
+    case = db.session.scalars(select(Case)).one()
+    erase_case(db.session, case, admin, "permintaan korban", clock.now())
+    db.session.commit()
+    assert media_rows() == []
+    assert not path.exists()
