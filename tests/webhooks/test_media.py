@@ -137,3 +137,25 @@ def test_erasing_the_case_deletes_its_media_files(media_app, client) -> None:
     db.session.commit()
     assert media_rows() == []
     assert not path.exists()
+
+
+def test_a_photo_inside_a_dialog_repeats_its_question_without_counting_a_wrong_answer(
+    media_app, client
+) -> None:
+    from core.i18n import t
+    from models import Dialog
+    from tests.signing import reply_to
+
+    text = load_delivery("text.json")
+    first_message(text)["text"] = {"body": "suami saya memukul saya"}
+    post_delivery(client, text)
+    asked = reply_to(first_message(text)["id"])
+    assert asked == t("q.place")
+    image = load_delivery("image.json")
+    first_message(image)["image"].pop("caption")
+    post_delivery(client, image)
+    assert reply_to(first_message(image)["id"]) == asked
+    dialog = db.session.scalars(select(Dialog)).one()
+    assert '"retries": 0' in dialog.state
+    (photo,) = media_rows()
+    assert photo.status == MediaStatus.PENDING
