@@ -24,9 +24,10 @@ install-dev: $(VENV)/.dev
 browser:
 	scripts/install-browser
 
-# Development: without Twilio credentials (in the environment or .env) messages are printed.
-TWILIO_SET := $(or $(TWILIO_ACCOUNT_SID),$(shell grep -s '^TWILIO_ACCOUNT_SID=.' .env))
-run: export SIGAP_PROVIDER ?= $(if $(TWILIO_SET),twilio,console)
+# Development: with no provider configured (in the environment or .env) messages are printed.
+PROVIDER_KEYS := TWILIO_ACCOUNT_SID|SMSGATE_API_URL|WHATSAPP_CLOUD_ACCESS_TOKEN
+PROVIDER_SET := $(or $(TWILIO_ACCOUNT_SID),$(SMSGATE_API_URL),$(WHATSAPP_CLOUD_ACCESS_TOKEN),$(shell grep -sE '^($(PROVIDER_KEYS))=.' .env))
+run: export SIGAP_PROVIDER ?= $(if $(PROVIDER_SET),twilio,console)
 run: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed demo

@@ -25,6 +25,7 @@ from alerts import outbox
 from alerts.digests import next_digest_at
 from alerts.messages import STAFF_LANG, alert_text, template_variables
 from alerts.rosters import OnCall, on_call_all
+from channels import alert_template
 from core.i18n import t
 from models import (
     Account,
@@ -205,7 +206,7 @@ def alert_people(
     """
     key, purpose = _TEXTS.get(level, ("alert.escalation", Purpose.ESCALATION))
     body = alert_text(session, case, key, tz, level)
-    template = _whatsapp_template()
+    template = alert_template(current_app.config)
     variables = template_variables(session, case, tz) if template else None
     rows, sent = [], {}
     for agency, wanted in people.items():
@@ -316,12 +317,6 @@ def _write_held(session: Session, held: list[_HeldAlert], now: datetime) -> None
         )
         rows.append(merged)
     outbox.enqueue_all(session, rows)
-
-
-def _whatsapp_template() -> str | None:
-    """Return the approved alert template's Content SID when WhatsApp alerts can be sent."""
-    sid = current_app.config.get("SIGAP_WA_ALERT_CONTENT_SID")
-    return sid if sid and current_app.config.get("TWILIO_WHATSAPP_FROM") else None
 
 
 def _agency_staff(session: Session, agency: Agency) -> list[Account]:

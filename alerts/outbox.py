@@ -19,7 +19,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alerts import optout
-from channels import ChannelError, DeliveryStatus, Outgoing, Provider, SendOutcome, SendResult
+from channels import (
+    ChannelError,
+    DeliveryStatus,
+    Outgoing,
+    Provider,
+    SendOutcome,
+    SendResult,
+    facts_of,
+)
 from channels.base import StatusUpdate
 from core import metrics
 from core.crypto import lookup_hash
@@ -49,9 +57,6 @@ ALERT_VALIDITY = {
     "tinggi": timedelta(hours=1),
     "biasa": timedelta(hours=4),
 }
-TWILIO_MAX_VALIDITY = 36000
-#: Twilio's "recipient replied STOP".
-OPTED_OUT = 21610
 #: The delivery states a row can be in once the provider has accepted it.
 _DELIVERY = {s.value: s for s in DeliveryStatus}
 
@@ -243,14 +248,13 @@ def _to_claim(row: Outbox, priority: str | None, now: datetime) -> _Claim:
     """Copy what sending needs out of a row."""
     validity = ALERT_VALIDITY.get(priority or "") if row.purpose in ALERT_PURPOSES else None
     expires_at = row.created_at + validity if validity else None
-    base = current_app.config.get("PUBLIC_BASE_URL")
     msg = Outgoing(
         to=row.to,
         channel=row.channel,  # type: ignore[arg-type]
         body=row.body,
         content_sid=row.content_sid,
         content_variables=json.loads(row.content_variables) if row.content_variables else None,
-        status_callback=f"{base.rstrip('/')}/webhooks/twilio/status" if base else None,
+        key=row.idempotency_key,
         label=f"outbox {row.id} {row.purpose.value}",
     )
     return _Claim(row.id, now, msg, row.created_at, row.attempts, row.outcome_unknown, expires_at)
@@ -267,22 +271,20 @@ def _attempt(session: Session, claim: _Claim, provider: Provider, now: datetime)
         session.commit()  # end the read transaction before the slow send
         if found and not taken:
             return SendResult(SendOutcome.SENT, found, None, "found")
-    msg = claim.msg
+    facts = facts_of(provider, claim.msg.channel)
+    callback = facts.status_callback(current_app.config.get("PUBLIC_BASE_URL"))
+    msg = replace(claim.msg, status_callback=callback)
     if claim.expires_at is not None:
         left = int((claim.expires_at - now).total_seconds())
         if left <= 0:
             return SendResult(SendOutcome.FINAL, detail="expired")
-        msg = _with_validity(msg, min(left, TWILIO_MAX_VALIDITY))
+        if facts.validity_cap is not None:
+            msg = replace(msg, validity_seconds=min(left, facts.validity_cap))
     try:
         return provider.send(msg)
     except Exception as exc:  # a provider bug must not leave the row claimed until timeout
         log.error("outbox %s: provider raised %s", claim.id, type(exc).__name__)
         return SendResult(SendOutcome.UNKNOWN, detail=type(exc).__name__)
-
-
-def _with_validity(msg: Outgoing, seconds: int) -> Outgoing:
-    """Return the message with a validity period."""
-    return replace(msg, validity_seconds=seconds)
 
 
 def _id_taken(session: Session, provider_id: str, row_id: int) -> bool:
@@ -320,7 +322,7 @@ def _record(
         _retry_or_bury(session, row, now, stats)
     elif outcome == SendOutcome.NEXT_CHANNEL:
         row.status, row.status_at = OutboxStatus.FAILED, now
-        _reroute(session, row, now)
+        _reroute(session, row, now, result.is_opted_out)
         stats.rerouted += 1
     else:
         _bury(session, row, now, result.detail)
@@ -360,12 +362,10 @@ def _bury(session: Session, row: Outbox, now: datetime, why: str) -> None:
         notify_admins(session, "alert.admin.dead", now, id=row.id, purpose=row.purpose.value)
 
 
-def _reroute(session: Session, row: Outbox, now: datetime) -> None:
+def _reroute(session: Session, row: Outbox, now: datetime, is_opted_out: bool) -> None:
     """Reach the person another way: WhatsApp falls back to SMS, an alert to the next person."""
-    if row.error_code == OPTED_OUT and row.reporter_id:
-        reporter = session.get(Reporter, row.reporter_id)
-        if reporter is not None:
-            reporter.is_opted_out = True
+    if is_opted_out:
+        _opt_out(session, row)
     if row.channel == "whatsapp":
         enqueue(
             session,
@@ -385,6 +385,13 @@ def _reroute(session: Session, row: Outbox, now: datetime) -> None:
         notify_admins(
             session, "alert.admin.unreachable", now, account=row.account_id, code=row.error_code
         )
+
+
+def _opt_out(session: Session, row: Outbox) -> None:
+    """Record that the reporter a message was for asked the provider to stop messages."""
+    reporter = session.get(Reporter, row.reporter_id) if row.reporter_id else None
+    if reporter is not None:
+        reporter.is_opted_out = True
 
 
 def _hurry_chain(session: Session, row: Outbox, now: datetime) -> None:
@@ -434,15 +441,13 @@ def apply_status(session: Session, status: StatusUpdate, now: datetime) -> Outbo
         return None
     if status.error_code is not None:
         row.error_code = status.error_code
-    if status.error_code == OPTED_OUT and row.reporter_id:
-        reporter = session.get(Reporter, row.reporter_id)
-        if reporter is not None:
-            reporter.is_opted_out = True
+    if status.is_opted_out:
+        _opt_out(session, row)
     old = _DELIVERY.get(row.status.value)
     if old is None or not DeliveryStatus.advances(old, status.status):
         return row  # a late or repeated report, or a row no longer in delivery
     row.status, row.status_at = OutboxStatus(status.status.value), now
     if status.status.is_final:
-        _reroute(session, row, now)
+        _reroute(session, row, now, status.is_opted_out)
     session.flush()
     return row

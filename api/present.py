@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.scope import Caller, may_read_text
 from cases.timeline import details
-from models import Agency, Case, CaseAgency, Region, Report, Role
+from models import Agency, Case, CaseAgency, MediaFile, Region, Report, Role
 
 _CASE_FIELDS = (
     "reference",
@@ -77,7 +77,24 @@ def case_detail(session: Session, who: Caller, case: Case) -> dict[str, Any]:
             }
             for e in case.events
         ],
+        "media": _media(session, case) if readable else [],
     }
+
+
+def _media(session: Session, case: Case) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(MediaFile).where(MediaFile.case_id == case.id).order_by(MediaFile.id)
+    )
+    return [
+        {
+            "id": m.id,
+            "content_type": m.content_type,
+            "status": m.status.value,
+            "size": m.size,
+            "received_at": m.created_at,
+        }
+        for m in rows
+    ]
 
 
 def _report(report: Report, readable: bool) -> dict[str, Any]:

@@ -247,9 +247,27 @@ class EventOut(Schema):
     )
 
 
+class MediaOut(Schema):
+    id = fields.Int(required=True)
+    content_type = fields.Str(required=True)
+    status = fields.Str(
+        required=True, validate=validate.OneOf(["pending", "stored", "refused", "failed"])
+    )
+    size = fields.Int(allow_none=True)
+    received_at = fields.AwareDateTime(required=True)
+
+
 class CaseDetailOut(CaseOut):
     reports = fields.List(fields.Nested(ReportOut), required=True)
     timeline = fields.List(fields.Nested(EventOut), required=True)
+    media = fields.List(
+        fields.Nested(MediaOut),
+        required=True,
+        metadata={
+            "description": "Photos, voice notes and documents people sent; only for "
+            "staff on the case and coordinators."
+        },
+    )
 
 
 class StatusIn(Schema):

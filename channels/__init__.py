@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from channels.base import (
     ChannelError,
+    ChannelFacts,
     ChannelKind,
     DeliveryStatus,
     InboundMessage,
@@ -15,16 +16,22 @@ from channels.base import (
     SendOutcome,
     SendResult,
     StatusUpdate,
+    facts_of,
+    is_trusted_url,
 )
 from channels.console import ConsoleProvider
 from channels.phone import mask_phone, normalize_phone
+from channels.router import Router, Unconfigured
+from channels.smsgate_send import SmsGateProvider
 from channels.twilio import CHANNELS, TwilioChannel, channel_for
 from channels.twilio_send import TwilioProvider
+from channels.whatsapp_cloud_send import WhatsAppCloudProvider
 from core.config import ConfigError
 
 __all__ = [
     "CHANNELS",
     "ChannelError",
+    "ChannelFacts",
     "ChannelKind",
     "ConsoleProvider",
     "DeliveryStatus",
@@ -32,12 +39,18 @@ __all__ = [
     "MediaRef",
     "Outgoing",
     "Provider",
+    "Router",
     "SendOutcome",
     "SendResult",
+    "SmsGateProvider",
     "StatusUpdate",
     "TwilioChannel",
     "TwilioProvider",
+    "WhatsAppCloudProvider",
+    "alert_template",
     "channel_for",
+    "facts_of",
+    "is_trusted_url",
     "make_provider",
     "mask_phone",
     "normalize_phone",
@@ -57,24 +70,65 @@ PROVIDERS = ("twilio", "console")
 
 
 def make_provider(config: Mapping[str, object]) -> Provider:
-    """Return the provider SIGAP_PROVIDER names; unset, Twilio when its credentials are set.
+    """Return what sends each channel; the console provider only when SIGAP_PROVIDER names it.
 
-    The console provider sends nothing: it is used only when chosen (`make run` chooses it
-    when Twilio is not configured), so a deployment missing a credential fails at start
-    instead of printing what should have gone to an officer.
+    SMSGate sends SMS and the Cloud API WhatsApp where they are configured, Twilio the
+    channels left. The console provider sends nothing: it is used only when chosen (`make
+    run` chooses it when no provider is configured), so a deployment missing a credential
+    fails at start instead of printing what should have gone to an officer. A channel no
+    configured provider serves answers "try another channel" (WhatsApp falls back to SMS).
     """
     choice = (_setting(config, "SIGAP_PROVIDER") or "").lower() or None
     if choice is not None and choice not in PROVIDERS:
         raise ConfigError(f"SIGAP_PROVIDER must be one of {', '.join(PROVIDERS)}, not {choice!r}")
     if choice == "console":
         return ConsoleProvider()
+    twilio = _twilio(config)
+    by_channel: dict[str, Provider] = {}
+    smsgate = _smsgate(config)
+    if smsgate is not None:
+        by_channel["sms"] = smsgate
+    cloud = _whatsapp_cloud(config)
+    if cloud is not None:
+        by_channel["whatsapp"] = cloud
+    if by_channel:
+        return Router(by_channel, twilio or Unconfigured())
+    if twilio is None:
+        raise ConfigError(
+            "no provider for outbound messages: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN "
+            "(or SMSGATE_API_URL..., WHATSAPP_CLOUD_ACCESS_TOKEN...), or SIGAP_PROVIDER=console "
+            "to print them (development)"
+        )
+    return twilio
+
+
+def _smsgate(config: Mapping[str, object]) -> SmsGateProvider | None:
+    """Return the SMSGate provider when its API URL and credentials are configured."""
+    url = _setting(config, "SMSGATE_API_URL")
+    username = _setting(config, "SMSGATE_USERNAME")
+    password = _setting(config, "SMSGATE_PASSWORD")
+    if not (url and username and password):
+        return None
+    return SmsGateProvider(url, username, password)
+
+
+def _whatsapp_cloud(config: Mapping[str, object]) -> WhatsAppCloudProvider | None:
+    """Return the Cloud API provider when its access token and number id are configured."""
+    token = _setting(config, "WHATSAPP_CLOUD_ACCESS_TOKEN")
+    number_id = _setting(config, "WHATSAPP_CLOUD_PHONE_NUMBER_ID")
+    if not (token and number_id):
+        return None
+    return WhatsAppCloudProvider(
+        token, number_id, api_base_url=_setting(config, "WHATSAPP_CLOUD_API_BASE_URL")
+    )
+
+
+def _twilio(config: Mapping[str, object]) -> TwilioProvider | None:
+    """Return the Twilio provider when its credentials are configured."""
     account_sid = _setting(config, "TWILIO_ACCOUNT_SID")
     auth_token = _setting(config, "TWILIO_AUTH_TOKEN")
     if not (account_sid and auth_token):
-        raise ConfigError(
-            "no provider for outbound messages: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, "
-            "or SIGAP_PROVIDER=console to print them (development)"
-        )
+        return None
     return TwilioProvider(
         account_sid,
         auth_token,
@@ -83,3 +137,15 @@ def make_provider(config: Mapping[str, object]) -> Provider:
         whatsapp_from=_setting(config, "TWILIO_WHATSAPP_FROM"),
         api_base_url=_setting(config, "TWILIO_API_BASE_URL"),
     )
+
+
+def alert_template(config: Mapping[str, object]) -> str | None:
+    """Return the approved WhatsApp template alerts go out with; None: alerts go by SMS."""
+    # Alerts start a conversation, so WhatsApp takes them only as an approved template, and
+    # only when a WhatsApp sender is configured to send it from.
+    if _whatsapp_cloud(config) is not None:
+        return _setting(config, "WHATSAPP_CLOUD_ALERT_TEMPLATE")
+    template = _setting(config, "SIGAP_WA_ALERT_CONTENT_SID")
+    if template and _setting(config, "TWILIO_WHATSAPP_FROM"):
+        return template
+    return None

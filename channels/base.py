@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
+from urllib.parse import urlsplit
 
 ChannelKind = Literal["sms", "whatsapp"]
 CHANNEL_KINDS: tuple[ChannelKind, ...] = ("sms", "whatsapp")
@@ -86,6 +87,8 @@ class StatusUpdate:
     provider_message_id: str
     status: DeliveryStatus
     error_code: int | None = None
+    #: The person told the provider to stop sending them messages (e.g. replied STOP).
+    is_opted_out: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,8 @@ class Outgoing:
     content_variables: dict[str, str] | None = None
     validity_seconds: int | None = None
     status_callback: str | None = None
+    #: The outbox row's idempotency key: a provider that takes a client id sends it once.
+    key: str | None = None
     #: What the message is, without its content (`outbox 12 alert`): what a console may show.
     label: str = ""
 
@@ -121,6 +126,44 @@ class SendResult:
     provider_message_id: str | None = None
     error_code: int | None = None
     detail: str = ""
+    #: The person told the provider to stop sending them messages (e.g. replied STOP).
+    is_opted_out: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelFacts:
+    """What a provider asks of the code sending through it, in nobody's terms."""
+
+    #: The longest validity period the provider accepts, in seconds; None: it takes none.
+    validity_cap: int | None = None
+    #: The path on our server the provider posts delivery reports to; None: it needs none.
+    status_path: str | None = None
+    #: Messages the business starts (alerts) need an approved template on this channel.
+    needs_template: bool = False
+    #: Hosts the provider serves inbound media from (https only); nothing else is fetched.
+    media_hosts: frozenset[str] = frozenset()
+
+    def status_callback(self, public_base_url: str | None) -> str | None:
+        """Return the URL the provider should report delivery to, None when not needed."""
+        if not (self.status_path and public_base_url):
+            return None
+        return public_base_url.rstrip("/") + self.status_path
+
+
+NO_FACTS = ChannelFacts()
+
+
+def is_trusted_url(url: str, hosts: frozenset[str]) -> bool:
+    """Return whether `url` is https on one of `hosts` (".example.com": any subdomain)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or parts.username or parts.password or port not in (None, 443):
+        return False
+    return host in hosts or any(h.startswith(".") and host.endswith(h) for h in hosts)
 
 
 class Provider(Protocol):
@@ -135,3 +178,9 @@ class Provider(Protocol):
     def find_sent(self, msg: Outgoing, since: datetime) -> str | None:
         """Return the provider's id for `msg` if it already accepted it after `since`."""
         ...
+
+
+def facts_of(provider: object, channel: str) -> ChannelFacts:
+    """Return what `provider` asks of messages on `channel` (nothing, if it says nothing)."""
+    facts = getattr(provider, "facts", None)
+    return facts(channel) if facts is not None else NO_FACTS

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from urllib.parse import urlsplit
 
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
@@ -16,11 +15,13 @@ from twilio.twiml.messaging_response import MessagingResponse
 from channels.base import (
     CHANNEL_KINDS,
     ChannelError,
+    ChannelFacts,
     ChannelKind,
     DeliveryStatus,
     InboundMessage,
     MediaRef,
     StatusUpdate,
+    is_trusted_url,
 )
 from channels.phone import normalize_phone
 from core.bounds import bounded_int
@@ -54,8 +55,23 @@ STATUS_MAP: Mapping[str, DeliveryStatus] = MappingProxyType(
 
 # Hosts Twilio serves inbound media from. Any other URL in a payload is never fetched, so a
 # forged or proxied payload cannot make the server request an address of its choosing.
-_MEDIA_HOSTS = frozenset({"api.twilio.com", "media.twiliocdn.com"})
-_MEDIA_HOST_SUFFIX = ".twiliocdn.com"
+MEDIA_HOSTS = frozenset({"api.twilio.com", "media.twiliocdn.com", ".twiliocdn.com"})
+#: Twilio's "recipient replied STOP": https://www.twilio.com/docs/api/errors/21610
+OPTED_OUT_CODE = 21610
+#: The longest ValidityPeriod Twilio accepts, in seconds.
+MAX_VALIDITY_SECONDS = 36000
+STATUS_PATH = "/webhooks/twilio/status"
+
+
+def facts(channel: str) -> ChannelFacts:
+    """Return what Twilio asks of messages on `channel`."""
+    return ChannelFacts(
+        validity_cap=MAX_VALIDITY_SECONDS,
+        status_path=STATUS_PATH,
+        # Business-initiated WhatsApp messages need an approved template (Content SID).
+        needs_template=channel == "whatsapp",
+        media_hosts=MEDIA_HOSTS,
+    )
 
 
 def _text(form: Mapping[str, str], *names: str) -> str:
@@ -126,15 +142,7 @@ def _recipient(raw: str) -> str:
 
 def is_twilio_media_url(url: str) -> bool:
     """Return whether `url` is on a host Twilio serves media from, over https."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return False
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or parts.username or parts.password or port not in (None, 443):
-        return False
-    return host in _MEDIA_HOSTS or host.endswith(_MEDIA_HOST_SUFFIX)
+    return is_trusted_url(url, MEDIA_HOSTS)
 
 
 def verify_signature(
@@ -177,6 +185,7 @@ class TwilioChannel:
 
     # The same for both kinds; on the class too so that a webhook holds only its channel.
     is_twilio_media_url = staticmethod(is_twilio_media_url)
+    is_trusted_media_url = staticmethod(is_twilio_media_url)
     verify_signature = staticmethod(verify_signature)
     twiml_reply = staticmethod(twiml_reply)
 
@@ -221,10 +230,12 @@ class TwilioChannel:
         status = STATUS_MAP.get(raw_status)
         if status is None:
             raise ChannelError("unknown_status", f"status {raw_status!r} is not known")
+        error_code = _int_field(form, "ErrorCode")
         return StatusUpdate(
             provider_message_id=message_id,
             status=status,
-            error_code=_int_field(form, "ErrorCode"),
+            error_code=error_code,
+            is_opted_out=error_code == OPTED_OUT_CODE,
         )
 
 

@@ -17,8 +17,8 @@ from twilio.http.response import Response
 from twilio.rest import Client
 from urllib3.exceptions import ProtocolError
 
-from channels.base import ChannelError, Outgoing, SendOutcome, SendResult
-from channels.twilio import PROVIDER, WHATSAPP_PREFIX
+from channels.base import ChannelError, ChannelFacts, Outgoing, SendOutcome, SendResult
+from channels.twilio import OPTED_OUT_CODE, PROVIDER, WHATSAPP_PREFIX, facts
 from core.bounds import MAX_DB_INT
 
 #: Twilio error codes that mean "this channel cannot reach this person now": the caller
@@ -27,7 +27,7 @@ from core.bounds import MAX_DB_INT
 NEXT_CHANNEL_CODES: Mapping[int, str] = MappingProxyType(
     {
         21408: "sending to this region is not enabled for SMS",
-        21610: "recipient replied STOP to this sender",
+        OPTED_OUT_CODE: "recipient replied STOP to this sender",
         21612: "no route to this number on this channel",
         21614: "number cannot receive SMS (landline)",
         63003: "recipient is not on WhatsApp",
@@ -127,6 +127,10 @@ class TwilioProvider:
         self.messaging_service_sid = messaging_service_sid
         self.whatsapp_from = whatsapp_from
 
+    def facts(self, channel: str) -> ChannelFacts:
+        """Return what Twilio asks of messages on `channel`."""
+        return facts(channel)
+
     def close(self) -> None:
         """Close pooled connections; the provider opens new ones if used again."""
         session = getattr(self.client.http_client, "session", None)
@@ -172,7 +176,8 @@ class TwilioProvider:
             code = _twilio_code(exc.code, exc.status)
             outcome = classify_http_error(exc.status, code)
             # Twilio's own message can quote the number, so only status and code go out.
-            return SendResult(outcome, None, code, f"twilio http {exc.status} code {code}")
+            detail = f"twilio http {exc.status} code {code}"
+            return SendResult(outcome, None, code, detail, is_opted_out=code == OPTED_OUT_CODE)
         except requests.RequestException as exc:
             return SendResult(classify_transport_error(exc), detail=type(exc).__name__)
         except (TwilioException, ValueError) as exc:

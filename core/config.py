@@ -28,6 +28,17 @@ DEFAULTS: dict[str, str | None] = {
     "PUBLIC_BASE_URL": None,
     #: `twilio` or `console`; unset: Twilio when its credentials are set, else no sending.
     "SIGAP_PROVIDER": None,
+    "SMSGATE_SIGNING_KEY": None,
+    "SMSGATE_API_URL": None,
+    "SMSGATE_USERNAME": None,
+    "SMSGATE_PASSWORD": None,
+    "WHATSAPP_CLOUD_APP_SECRET": None,
+    "WHATSAPP_CLOUD_VERIFY_TOKEN": None,
+    "WHATSAPP_CLOUD_ACCESS_TOKEN": None,
+    "WHATSAPP_CLOUD_PHONE_NUMBER_ID": None,
+    "WHATSAPP_CLOUD_API_BASE_URL": None,
+    #: An approved WhatsApp Cloud API template name for alerts (its language: id).
+    "WHATSAPP_CLOUD_ALERT_TEMPLATE": None,
     "SIGAP_TIMEZONE": "Asia/Makassar",
     "SIGAP_PROVINCES": "72",
     #: An approved WhatsApp template (Twilio Content SID) for alerts; unset: alerts go by SMS.

@@ -58,6 +58,17 @@ class Keyring:
         except InvalidToken:
             raise ConfigError("personal data cannot be decrypted with SIGAP_DATA_KEY") from None
 
+    def encrypt_bytes(self, plain: bytes) -> bytes:
+        """Encrypt a file's bytes with the newest key."""
+        return self._fernet.encrypt(plain)
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        """Decrypt a file's bytes written with any of the keys."""
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken:
+            raise ConfigError("a file cannot be decrypted with SIGAP_DATA_KEY") from None
+
     def rotate(self, token: str) -> str:
         """Re-encrypt a token under the newest key."""
         return self._fernet.rotate(token.encode()).decode()

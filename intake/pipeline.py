@@ -114,6 +114,8 @@ def handle_message(
     if _is_staff(session, row.sender_hash):
         return t("reply.staff_help", "id")
     open_dialog = _open_dialog(session, reporter, now)
+    if msg.media and not msg.text.strip():
+        return _media_only(reporter, open_dialog)
     if open_dialog is not None:
         return _continue(session, open_dialog, row, msg.text, now)
     if (answer := safety.reply_to_case(session, reporter, row, msg.text, now)) is not None:
@@ -347,6 +349,14 @@ def answers_question(dialog: Dialog, text: str) -> bool:
     if state.asked in (dlg.DANGER, dlg.CONTACT):
         return dlg.yes_no(text) is not None
     return False
+
+
+def _media_only(reporter: Reporter, dialog: Dialog | None) -> str:
+    """A photo or voice note without words (kept by the worker): ask for the story and the
+    place, or ask the open dialog's question again without counting it as a wrong answer."""
+    if dialog is None:
+        return t("reply.lapor_prompt", reporter.language)
+    return _question_text(dlg.DialogState.from_json(dialog.state), reporter.language)
 
 
 def _open_dialog(session: Session, reporter: Reporter, now: datetime) -> Dialog | None:

@@ -28,7 +28,9 @@ from models.casework import (
     ServiceReferral,
 )
 from models.dialog import Dialog, DialogStatus
+from models.gateway import GatewayHeartbeat, GatewayReceipt
 from models.login import LoginAttempt, LoginCode
+from models.media import MediaFile, MediaStatus
 from models.message import InboundMessage, InboundStatus, InboundTombstone
 from models.outbox import Outbox, OutboxStatus, Purpose
 from models.region import Region, RegionLevel
@@ -58,6 +60,8 @@ __all__ = [
     "Dialog",
     "DialogStatus",
     "FollowUpTask",
+    "GatewayHeartbeat",
+    "GatewayReceipt",
     "InboundMessage",
     "InboundStatus",
     "InboundTombstone",
@@ -66,6 +70,8 @@ __all__ = [
     "Lease",
     "LoginAttempt",
     "LoginCode",
+    "MediaFile",
+    "MediaStatus",
     "Outbox",
     "OutboxStatus",
     "Purpose",

@@ -33,6 +33,7 @@ from models import (
     Reporter,
     Role,
 )
+from webhooks import media
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def erase_case(session: Session, case: Case, actor: Account, reason: str, now: d
     done.outbox = _erase_outbox(session, {r.id for r in reporters}, hashes)
     done.events = sum(timeline.redact(e) for e in case.events if e.kind != "erased")
     done.events += referrals.erase_free_text(session, case)  # referral notes, task titles
+    media.erase_for_case(session, case.id)  # photos and voice notes go with the case
     session.flush()
     timeline.record(session, case, "erased", now, actor, reason=reason.strip(), **asdict(done))
     session.flush()

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "twilio-mock"
+SMSGATE_SCRIPT = SCRIPT.with_name("smsgate-mock")
 # Prism's line for a request the spec refuses (it then answers 422).
 REJECTED = "Request did not pass the validation rules"
 # The first run installs Prism from the npm registry.
@@ -85,20 +86,33 @@ def _stop(pid: int) -> None:
 @pytest.fixture(scope="session")
 def twilio_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwilioMock]:
     """Start tools/twilio-mock on a free port for the session and stop it afterwards."""
+    yield from _serve(SCRIPT, "Twilio", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def smsgate_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwilioMock]:
+    """Start tools/smsgate-mock (the SMSGate phone's API spec) for the session."""
+    yield from _serve(SMSGATE_SCRIPT, "SMSGate", tmp_path_factory)
+
+
+def _serve(
+    script: Path, name: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TwilioMock]:
+    """Run a spec mock script on a free port; fail the run on any unexpected rejection."""
     if shutil.which("npm") is None:
-        pytest.skip("npm is not installed: tools/twilio-mock installs Stoplight Prism with it")
+        pytest.skip(f"npm is not installed: {script.name} installs Stoplight Prism with it")
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("twilio-mock") / "prism.log"
+    log_path = tmp_path_factory.mktemp(script.name) / "prism.log"
     started = subprocess.run(
-        [str(SCRIPT), str(port)],
-        env={**os.environ, "TWILIO_MOCK_LOG": str(log_path)},
+        [str(script), str(port)],
+        env={**os.environ, "TWILIO_MOCK_LOG": str(log_path), "SMSGATE_MOCK_LOG": str(log_path)},
         capture_output=True,
         text=True,
         timeout=START_TIMEOUT,
         check=False,
     )
     if started.returncode != 0:
-        pytest.fail(f"tools/twilio-mock did not start:\n{started.stderr}", pytrace=False)
+        pytest.fail(f"tools/{script.name} did not start:\n{started.stderr}", pytrace=False)
     pid = int(started.stdout.split()[-1])
     mock = TwilioMock(f"http://127.0.0.1:{port}", log_path, pid)
     try:
@@ -108,7 +122,7 @@ def twilio_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwilioMock
         _stop(pid)
     if rejected != mock.expected_rejections:
         pytest.fail(
-            f"the Twilio spec mock refused {rejected} requests in this run, "
+            f"the {name} spec mock refused {rejected} requests in this run, "
             f"{mock.expected_rejections} on purpose",
             pytrace=False,
         )

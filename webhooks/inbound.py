@@ -11,8 +11,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from channels import InboundMessage
-from channels.twilio import is_twilio_media_url
+from channels import InboundMessage, is_trusted_url
+from channels.media import media_hosts
 from core import clock
 from core.crypto import lookup_hash
 from models import InboundMessage as InboundRow
@@ -48,7 +48,11 @@ def _media_json(msg: InboundMessage) -> str | None:
         return None
     return json.dumps(
         [
-            {"url": m.url, "content_type": m.content_type, "is_twilio": is_twilio_media_url(m.url)}
+            {
+                "url": m.url,
+                "content_type": m.content_type,
+                "is_trusted": is_trusted_url(m.url, media_hosts(msg.provider)),
+            }
             for m in msg.media
         ]
     )

@@ -37,7 +37,7 @@ from intake import pipeline
 from intake.pipeline import Reading
 from models import InboundMessage as InboundRow
 from models import InboundStatus
-from webhooks import limits
+from webhooks import limits, media
 from webhooks.inbound import MAX_ATTEMPTS, RETRY_DELAYS, as_message
 
 log = logging.getLogger(__name__)
@@ -199,6 +199,7 @@ def _interpret(
         # Intake flushes what its later queries must see; the rest goes once, at commit.
         with session.no_autoflush:
             reply = pipeline.handle_message(session, row, msg, now, reading)
+            media.record(session, row, msg, now)
         if verdict.is_unanswered:
             log.info("inbound id=%s not answered: new-sender cap", row.id)
             limits.tell_admins(session, now)

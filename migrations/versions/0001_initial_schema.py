@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 02:15:33.434580
+Create Date: 2026-12-02 02:16:16.799400
 """
 
 from collections.abc import Sequence
@@ -31,6 +31,34 @@ def upgrade() -> None:
     with op.batch_alter_table("cluster_alert", schema=None) as batch_op:
         batch_op.create_index(
             "ix_cluster_alert_area", ["category", "district_code", "alerted_at"], unique=False
+        )
+
+    op.create_table(
+        "gateway_heartbeat",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("silent_alerted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gateway_heartbeat")),
+        sa.UniqueConstraint("device_id", name=op.f("uq_gateway_heartbeat_device_id")),
+    )
+    with op.batch_alter_table("gateway_heartbeat", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_gateway_heartbeat_last_seen_at"), ["last_seen_at"], unique=False
+        )
+
+    op.create_table(
+        "gateway_receipt",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gateway_receipt")),
+        sa.UniqueConstraint("content_hash", name=op.f("uq_gateway_receipt_content_hash")),
+    )
+    with op.batch_alter_table("gateway_receipt", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_gateway_receipt_created_at"), ["created_at"], unique=False
         )
 
     op.create_table(
@@ -715,6 +743,58 @@ def upgrade() -> None:
         batch_op.create_index("ix_follow_up_task_due", ["reminded_at", "due_at"], unique=False)
 
     op.create_table(
+        "media_file",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("inbound_message_id", sa.Integer(), nullable=True),
+        sa.Column("reporter_id", sa.Integer(), nullable=True),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "stored",
+                "refused",
+                "failed",
+                name="mediastatus",
+                native_enum=False,
+                length=15,
+            ),
+            nullable=False,
+        ),
+        sa.Column("reason", sa.String(length=64), nullable=True),
+        sa.Column("size", sa.Integer(), nullable=True),
+        sa.Column("path", sa.String(length=200), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_media_file_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_message_id"],
+            ["inbound_message.id"],
+            name=op.f("fk_media_file_inbound_message_id_inbound_message"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["reporter_id"], ["reporter.id"], name=op.f("fk_media_file_reporter_id_reporter")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_media_file")),
+    )
+    with op.batch_alter_table("media_file", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_media_file_case_id"), ["case_id"], unique=False)
+        batch_op.create_index("ix_media_file_due", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_media_file_inbound_message_id"), ["inbound_message_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_media_file_reporter_id"), ["reporter_id"], unique=False
+        )
+
+    op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=120), nullable=False),
@@ -930,6 +1010,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_outbox_case_id"))
 
     op.drop_table("outbox")
+    with op.batch_alter_table("media_file", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_media_file_reporter_id"))
+        batch_op.drop_index(batch_op.f("ix_media_file_inbound_message_id"))
+        batch_op.drop_index("ix_media_file_due")
+        batch_op.drop_index(batch_op.f("ix_media_file_case_id"))
+
+    op.drop_table("media_file")
     with op.batch_alter_table("follow_up_task", schema=None) as batch_op:
         batch_op.drop_index("ix_follow_up_task_due")
         batch_op.drop_index(batch_op.f("ix_follow_up_task_case_id"))
@@ -1031,6 +1118,14 @@ def downgrade() -> None:
     op.drop_table("lease")
     op.drop_table("job_run")
     op.drop_table("inbound_tombstone")
+    with op.batch_alter_table("gateway_receipt", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_gateway_receipt_created_at"))
+
+    op.drop_table("gateway_receipt")
+    with op.batch_alter_table("gateway_heartbeat", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_gateway_heartbeat_last_seen_at"))
+
+    op.drop_table("gateway_heartbeat")
     with op.batch_alter_table("cluster_alert", schema=None) as batch_op:
         batch_op.drop_index("ix_cluster_alert_area")
 

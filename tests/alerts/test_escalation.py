@@ -156,3 +156,17 @@ def test_biasa_waits_for_the_digest_but_escalates_after_its_deadline(
     assert chain.digest_at is not None
     tick(2 * 24 * 60)
     assert messages() == [(Purpose.REMINDER, team.primary.id)]
+
+
+def test_whatsapp_cloud_template_when_configured(app: Flask, make_case, demo, frozen) -> None:
+    app.config.update(
+        WHATSAPP_CLOUD_ACCESS_TOKEN="token",
+        WHATSAPP_CLOUD_PHONE_NUMBER_ID="100000000000002",
+        WHATSAPP_CLOUD_ALERT_TEMPLATE="sigap_alert",
+    )
+    team = demo.teams["UPTD-PPA-72"]
+    case = make_case(team.agency, "darurat", category="tppo")
+    notify.case_routed(db.session, case, [team.agency], clock.now())
+    (row,) = db.session.scalars(select(Outbox)).all()
+    assert (row.channel, row.content_sid) == ("whatsapp", "sigap_alert")
+    assert case.reference in row.content_variables

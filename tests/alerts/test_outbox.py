@@ -35,7 +35,9 @@ RETRY_429 = SendResult(SendOutcome.RETRY, None, 20429, "twilio http 429")
 CONNECT_TIMEOUT = SendResult(SendOutcome.RETRY, detail="ConnectTimeout")
 READ_TIMEOUT = SendResult(SendOutcome.UNKNOWN, detail="ReadTimeout")
 BAD_NUMBER = SendResult(SendOutcome.FINAL, None, 21211, "twilio http 400 code 21211")
-OPTED_OUT = SendResult(SendOutcome.NEXT_CHANNEL, None, 21610, "twilio http 400 code 21610")
+OPTED_OUT = SendResult(
+    SendOutcome.NEXT_CHANNEL, None, 21610, "twilio http 400 code 21610", is_opted_out=True
+)
 NO_WINDOW = SendResult(SendOutcome.NEXT_CHANNEL, None, 63016, "twilio http 400 code 63016")
 
 
@@ -217,7 +219,7 @@ def test_status_only_moves_forward_whatever_the_order(frozen, provider) -> None:
     )
 
 
-def test_status_failure_is_final_and_21610_opts_the_reporter_out(
+def test_status_failure_is_final_and_an_opt_out_opts_the_reporter_out(
     make_case, demo, frozen, provider
 ) -> None:
     case = make_case(demo.teams["UPTD-PPA-72"].agency)
@@ -225,7 +227,9 @@ def test_status_failure_is_final_and_21610_opts_the_reporter_out(
     put("reply:1", to=REPORTER_PHONE, reporter_id=reporter.id, case_id=case.id)
     drain(clock.now(), provider, "w1")
     sid = rows()[0].provider_message_id
-    apply_status(db.session, StatusUpdate(sid, DeliveryStatus.UNDELIVERED, 21610), clock.now())
+    apply_status(
+        db.session, StatusUpdate(sid, DeliveryStatus.UNDELIVERED, 21610, True), clock.now()
+    )
     apply_status(db.session, StatusUpdate(sid, DeliveryStatus.DELIVERED), clock.now())
     db.session.commit()
     db.session.refresh(reporter)
@@ -362,3 +366,28 @@ def test_a_provider_id_seen_before_does_not_stop_the_drain(frozen) -> None:
         (OutboxStatus.SENT, "SMsame"),
         (OutboxStatus.SENT, None),
     ]
+
+
+def test_validity_and_status_callback_follow_the_provider_facts(
+    app: Flask, make_case, demo, frozen
+) -> None:
+    """A darurat alert is worth 15 minutes: capped by the provider, reported to its path."""
+    from channels import ChannelFacts
+
+    class Capped(FakeProvider):
+        def facts(self, channel: str) -> ChannelFacts:
+            return ChannelFacts(validity_cap=600, status_path="/webhooks/x/status")
+
+    app.config["PUBLIC_BASE_URL"] = "https://sigap.example.org"
+    team = demo.teams["UPTD-PPA-72"]
+    notify.case_routed(db.session, make_case(team.agency, "darurat"), [team.agency], clock.now())
+    db.session.commit()
+    capped, plain = Capped(), FakeProvider()
+    drain(clock.now(), capped, "w1")
+    assert {m.validity_seconds for m in capped.requests} == {600}
+    assert {m.status_callback for m in capped.requests} == {
+        "https://sigap.example.org/webhooks/x/status"
+    }
+    put("reply:2")
+    drain(clock.now(), plain, "w1")
+    assert [(m.validity_seconds, m.status_callback) for m in plain.requests] == [(None, None)]

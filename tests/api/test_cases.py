@@ -145,3 +145,28 @@ def test_responses_never_carry_phone_numbers_or_tokens(call, world):
     assert "+62808" not in text
     assert world.tokens["coordinator"] not in text
     assert FIXTURE_UUIDS[0] not in text  # the phone's ids go back only to the phone
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_media"),
+    [("staff_a", True), ("coordinator", True), ("admin", False), ("facilitator", False)],
+)
+def test_media_on_a_case_are_listed_for_who_may_read_it(call, world, role, sees_media):
+    from models import MediaFile, MediaStatus
+
+    case = world.cases["a"]
+    db.session.add(
+        MediaFile(
+            case_id=case.id,
+            provider="whatsapp_cloud",
+            url="https://graph.facebook.com/v21.0/1000000000000101",
+            content_type="image/jpeg",
+            status=MediaStatus.STORED,
+            size=1234,
+            created_at=clock.now(),
+        )
+    )
+    db.session.commit()
+    body = call(role, "get", f"/api/v1/cases/{case.reference}").json
+    listed = [(m["content_type"], m["status"], m["size"]) for m in body["media"]]
+    assert listed == ([("image/jpeg", "stored", 1234)] if sees_media else [])

@@ -98,6 +98,7 @@ CASES = [
     Case("status opted out (21610)", "status_failed_21610.txt", "status", {
         "status": DeliveryStatus.FAILED,
         "error_code": 21610,
+        "is_opted_out": True,
     }),
     Case("unknown status", "status_unknown.txt", "status", error="unknown_status"),
     Case("status without sid", "status_missing_sid.txt", "status", error="missing_field"),

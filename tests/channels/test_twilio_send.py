@@ -377,3 +377,9 @@ def test_find_sent_pages_back_past_many_newer_messages() -> None:
     sender, http = provider(lambda: next(pages)())
     assert sender.find_sent(SMS, SINCE) == "SMfirst"
     assert len(http.calls) == 2
+
+
+@pytest.mark.parametrize(("code", "opted_out"), [(21610, True), (63016, False), (21211, False)])
+def test_only_a_stop_reply_says_the_person_opted_out(code: int, opted_out: bool) -> None:
+    result = provider(twilio_error(400, code))[0].send(SMS)
+    assert result.is_opted_out is opted_out

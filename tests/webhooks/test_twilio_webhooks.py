@@ -69,11 +69,11 @@ CASES = [
         lambda ref: t("q.place"),
     ),
     WebhookCase(
-        "media only, empty text",
+        "media only, empty text: asked what happened and where",
         "mms_media_only.txt",
         200,
         {"body": ""},
-        lambda ref: t("reply.info"),
+        lambda ref: t("reply.lapor_prompt"),
     ),
     WebhookCase("empty body", "sms_empty_body.txt", 200, {"body": ""}, lambda ref: t("reply.info")),
     WebhookCase(

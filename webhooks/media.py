@@ -1,0 +1,204 @@
+"""Media a person sent: recorded by the worker, fetched by a job, stored encrypted, on the case.
+
+The webhook never fetches: it stores the announcement with the message. The worker records
+one row per attachment when it interprets the message (a URL on another host is refused
+there and then, never requested); the `media.fetch` job fetches the rest with the provider's
+credentials and keeps the bytes encrypted under instance/media.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.jobs import Job, register
+from channels import ChannelError, InboundMessage, is_trusted_url
+from channels.media import MediaFetcher, media_hosts, source_for
+from core.config import instance_dir
+from core.crypto import keyring
+from core.db import db
+from models import Case, CaseStatus, MediaFile, MediaStatus, Report
+from models import InboundMessage as InboundRow
+
+log = logging.getLogger(__name__)
+#: Delays before fetching again after the provider failed to give a file.
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=1))
+BATCH = 20
+#: A photo sent before its story joins the case its sender opens within this long.
+ATTACH_WITHIN = timedelta(days=1)
+_OPEN = (CaseStatus.BARU, CaseStatus.DITERIMA, CaseStatus.DITANGANI, CaseStatus.DIRUJUK)
+#: Answers that will not change however often they are asked again.
+_REFUSALS = frozenset(
+    {"untrusted_host", "private_address", "redirect_elsewhere", "too_large", "type_not_allowed"}
+)
+_ORIGIN = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def directory() -> Path:
+    """Where encrypted media files live (MEDIA_DIR, else instance/media)."""
+    return Path(current_app.config.get("MEDIA_DIR") or instance_dir() / "media")
+
+
+def case_of(session: Session, row: InboundRow) -> int | None:
+    """The case a message belongs to: its own report's, else its sender's latest open one."""
+    own = session.scalar(select(Report.case_id).where(Report.inbound_message_id == row.id))
+    if own is not None or row.reporter_id is None:
+        return own
+    return session.scalar(
+        select(Case.id)
+        .join(Report, Report.case_id == Case.id)
+        .where(Report.reporter_id == row.reporter_id, Case.status.in_(_OPEN))
+        .order_by(Case.id.desc())
+        .limit(1)
+    )
+
+
+def record(session: Session, row: InboundRow, msg: InboundMessage, now: datetime) -> None:
+    """Write one row per attachment; a URL off the provider's hosts is refused, not fetched."""
+    if not msg.media:
+        return
+    hosts = media_hosts(row.provider)
+    case_id = case_of(session, row)
+    for ref in msg.media:
+        trusted = is_trusted_url(ref.url, hosts)
+        session.add(
+            MediaFile(
+                inbound_message_id=row.id,
+                reporter_id=row.reporter_id,
+                case_id=case_id,
+                provider=row.provider,
+                url=ref.url,
+                content_type=ref.content_type[:100],
+                status=MediaStatus.PENDING if trusted else MediaStatus.REFUSED,
+                reason=None if trusted else "untrusted_host",
+                next_attempt_at=now if trusted else None,
+                created_at=now,
+            )
+        )
+        if not trusted:
+            log.warning("inbound id=%s media refused: not on the provider's hosts", row.id)
+
+
+def _store(content: bytes) -> str:
+    """Write encrypted bytes to a new file; return its name."""
+    folder = directory()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    name = f"{secrets.token_hex(16)}.bin"
+    path = folder / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(keyring().encrypt_bytes(content))
+        f.flush()
+        os.fsync(f.fileno())
+    return name
+
+
+def read(media: MediaFile) -> bytes:
+    """Return a stored file's bytes, decrypted."""
+    if media.path is None:
+        raise FileNotFoundError("media not stored")
+    return keyring().decrypt_bytes((directory() / media.path).read_bytes())
+
+
+def _fetch_one(media: MediaFile, now: datetime) -> None:
+    source = source_for(media.provider, current_app.config)
+    if source is None:
+        media.status, media.reason, media.next_attempt_at = (
+            MediaStatus.FAILED,
+            "no_credentials",
+            None,
+        )
+        return
+    fetcher = MediaFetcher(source)
+    try:
+        fetched = fetcher.fetch(media.url)
+    except ChannelError as exc:
+        media.attempts += 1
+        media.reason = exc.code
+        if exc.code in _REFUSALS:
+            media.status, media.next_attempt_at = MediaStatus.REFUSED, None
+        elif media.attempts > len(RETRY_DELAYS):
+            media.status, media.next_attempt_at = MediaStatus.FAILED, None
+        else:
+            media.next_attempt_at = now + RETRY_DELAYS[media.attempts - 1]
+        return
+    finally:
+        fetcher.session.close()
+    media.path, media.size, media.content_type = (
+        _store(fetched.content),
+        len(fetched.content),
+        fetched.content_type,
+    )
+    media.status, media.reason, media.fetched_at, media.next_attempt_at = (
+        MediaStatus.STORED,
+        None,
+        now,
+        None,
+    )
+
+
+def fetch_media(now: datetime) -> str:
+    """Fetch due media, each in its own commit; attach any still without a case."""
+    due = db.session.scalars(
+        select(MediaFile)
+        .where(MediaFile.status == MediaStatus.PENDING, MediaFile.next_attempt_at <= now)
+        .order_by(MediaFile.id)
+        .limit(BATCH)
+    ).all()
+    for media in due:
+        _fetch_one(media, now)
+        db.session.commit()
+    stored = sum(m.status == MediaStatus.STORED for m in due)
+    attached = attach_waiting(db.session, now)
+    db.session.commit()
+    return f"{len(due)} media due, {stored} stored" + (f", {attached} attached" if attached else "")
+
+
+def attach_waiting(session: Session, now: datetime) -> int:
+    """Attach media sent before any case (a photo alone) to the case their sender opened."""
+    waiting = session.scalars(
+        select(MediaFile)
+        .where(MediaFile.case_id.is_(None), MediaFile.reporter_id.is_not(None))
+        .where(MediaFile.inbound_message_id.is_not(None))
+        .where(MediaFile.created_at >= now - ATTACH_WITHIN)
+        .limit(BATCH)
+    ).all()
+    attached = 0
+    for media in waiting:
+        row = session.get(InboundRow, media.inbound_message_id)
+        media.case_id = case_of(session, row) if row is not None else None
+        attached += media.case_id is not None
+    return attached
+
+
+def on_case(session: Session, case_id: int) -> list[MediaFile]:
+    """The media on a case, oldest first (for staff who may see the case)."""
+    return list(
+        session.scalars(
+            select(MediaFile).where(MediaFile.case_id == case_id).order_by(MediaFile.id)
+        )
+    )
+
+
+def erase_for_case(session: Session, case_id: int) -> int:
+    """Delete a case's media, files and rows, when the case is erased; return how many."""
+    rows = on_case(session, case_id)
+    for media in rows:
+        if media.path:
+            (directory() / media.path).unlink(missing_ok=True)
+        session.delete(media)
+    session.flush()
+    return len(rows)
+
+
+def register_jobs() -> None:
+    """Put the media job on the schedule."""
+    register(Job("media.fetch", IntervalTrigger(seconds=30, start_date=_ORIGIN), fetch_media))
