@@ -68,6 +68,14 @@ def scheduler_leader(session: Session, now: datetime) -> str | None:
     return None if expires > now else "the scheduler's lease has expired"
 
 
+def worker_alive(session: Session, now: datetime) -> str | None:
+    """At least one interpretation worker said it was alive within its heartbeat's life."""
+    alive = session.scalar(
+        select(func.count()).where(Lease.name.like("worker:%"), Lease.expires_at > now)
+    )
+    return None if alive else "no interpretation worker is running"
+
+
 def interpretation(session: Session, now: datetime) -> str | None:
     """No stored message has waited past the backlog limit."""
     oldest = session.scalar(

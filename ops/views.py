@@ -95,6 +95,7 @@ def readyz() -> tuple[dict[str, object], int]:
                 "database_writable": lambda: ready.database_writable(engine),
                 "migrations_at_head": lambda: ready.migrations_at_head(session, scripts),
                 "scheduler_leader": lambda: ready.scheduler_leader(session, now),
+                "worker_alive": lambda: ready.worker_alive(session, now),
                 "interpretation": lambda: ready.interpretation(session, now),
                 "spool_draining": lambda: ready.spool_draining(spool.directory(), now),
             }

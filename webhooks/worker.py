@@ -16,10 +16,13 @@ committed: the message is still waiting, and the next pass takes it.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -36,7 +39,7 @@ from core.i18n import t
 from intake import pipeline
 from intake.pipeline import Reading
 from models import InboundMessage as InboundRow
-from models import InboundStatus
+from models import InboundStatus, Lease
 from webhooks import limits, media
 from webhooks.inbound import MAX_ATTEMPTS, RETRY_DELAYS, as_message
 
@@ -48,6 +51,9 @@ POLL_SECONDS = 0.05
 BATCH = 100
 #: Seconds a worker waits after the database failed to answer.
 DATABASE_PAUSE = 1.0
+#: A running worker says so this often; readiness takes it for dead once HEARTBEAT_TTL passes.
+HEARTBEAT_EVERY = 10.0
+HEARTBEAT_TTL = timedelta(seconds=30)
 #: A message still waiting this long means no worker is taking them: admins are told.
 BEHIND_AFTER = timedelta(minutes=2)
 
@@ -67,6 +73,17 @@ _SENDER_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
 def worker_id() -> str:
     """Who this process is, in claims of the outbox."""
     return f"worker:{socket.gethostname()}:{os.getpid()}"
+
+
+def heartbeat(session: Session, holder: str, now: datetime, ttl: timedelta) -> None:
+    """Say that this worker is alive until `now + ttl` (a lease row of its own; commits)."""
+    name = "worker:" + hashlib.sha256(holder.encode()).hexdigest()[:24]
+    row = session.get(Lease, name)
+    if row is None:
+        session.add(Lease(name=name, holder=holder[:80], expires_at=now + ttl))
+    else:
+        row.expires_at = now + ttl
+    session.commit()
 
 
 @dataclass
@@ -100,8 +117,12 @@ class Worker:
         """Work until `stop` is set, looking for new messages every few tens of ms."""
         pipeline.warm_up()
         log.info("worker %s started", self.name)
+        beaten = 0.0
         while not stop.is_set():
             try:
+                if time.monotonic() - beaten >= HEARTBEAT_EVERY:
+                    heartbeat(db.session(), self.name, clock.now(), HEARTBEAT_TTL)
+                    beaten = time.monotonic()
                 done = self.run_once()
             except DBAPIError as exc:
                 db.session.rollback()
@@ -111,6 +132,8 @@ class Worker:
             if not done:
                 stop.wait(POLL_SECONDS)
         self.close()
+        with contextlib.suppress(DBAPIError):
+            heartbeat(db.session(), self.name, clock.now(), timedelta(0))  # gone at once
         log.info("worker %s stopped after %d messages", self.name, self.processed)
 
     def close(self) -> None:
@@ -211,7 +234,9 @@ def _interpret(
     ids = _queue_reply(session, row, msg.channel, f"reply:{row.id}", reply, now)
     claims = outbox.claim_in(session, ids, worker, now)
     session.commit()
-    log.info("inbound id=%s channel=%s %s", row.id, msg.channel, row.status)
+    log.info(
+        "inbound id=%s channel=%s %s", row.id, msg.channel, row.status, extra={"message_id": row.id}
+    )
     return claims
 
 
@@ -263,7 +288,13 @@ def _fail(
     ids = _queue_reply(session, row, row.channel, key, reply, now) if is_answered else []
     claims = outbox.claim_in(session, ids, worker, now)
     session.commit()
-    log.warning("inbound id=%s failed attempt=%s error=%s", row.id, row.attempts, row.error)
+    log.warning(
+        "inbound id=%s failed attempt=%s error=%s",
+        row.id,
+        row.attempts,
+        row.error,
+        extra={"message_id": row.id},
+    )
     return claims
 
 

@@ -31,16 +31,20 @@ def test_nightly_backup_keeps_the_newest_copies(make_app, tmp_path: Path) -> Non
     assert all((tmp_path / "backups" / name).stat().st_mode & 0o077 == 0 for name in kept)
 
 
-def test_a_webhook_logs_json_lines_with_its_request_id_and_no_text(
+def test_log_lines_are_json_with_request_and_message_ids_and_no_text(
     app: Flask, poster: Poster, caplog
 ) -> None:
     formatter = JsonFormatter()
     with caplog.at_level(logging.INFO):
         Phone(poster, "+628081234567").say("suami pukul istri di desa Sidera")
+        forged = poster.post("/webhooks/twilio/sms", {"Body": "Sidera"}, signature="forged")
+        assert forged.status_code == 403
     lines = [json.loads(formatter.format(record)) for record in caplog.records]
-    inbound = [line for line in lines if line["logger"] == "webhooks.inbound"]
-    assert inbound
-    assert all(len(line["request_id"]) == 32 for line in inbound)
+    refused = [line for line in lines if line["logger"] == "webhooks.twilio"]
+    assert refused
+    assert all(len(line["request_id"]) == 32 for line in refused)
+    interpreted = [line for line in lines if line["logger"] == "webhooks.worker"]
+    assert [line["message_id"] for line in interpreted] == [1]
     text = json.dumps(lines)
     assert "Sidera" not in text
     assert "8081234567" not in text
