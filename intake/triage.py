@@ -131,6 +131,8 @@ class _Rules:
         self.not_report = [(int(w), Matcher(p, groups)) for w, p in data["not_report"].items()]
         self.report = [(int(w), Matcher(p, groups)) for w, p in data["report"].items()]
         self.chain = Matcher(data["chain"]["any"], groups)
+        self.scam = Matcher(data["chain"]["scam"], groups)
+        self.own_harm = Matcher(data["own_harm"]["any"], groups)
         self.low_harm = Matcher(data["scoring"]["low_harm"], groups)
         self.low_harm_categories = frozenset(
             Category(name) for name in data["scoring"]["low_harm_categories"]
@@ -228,7 +230,7 @@ def triage_afresh(text: str, gazetteer: Gazetteer | None = None) -> Triage:
     darurat = evidence.danger >= rules.data["danger"]["threshold"]
     named_place = match.place is not None or bool(match.candidates)
     language = _language(rules, words)
-    chain = rules.chain.search(evidence.text)
+    chain = _is_chain(rules, evidence)
     if chain or not _is_report(rules, evidence, darurat, named_place):
         # A question or a thank-you may still name the reporter's village: keep it.
         village = match.place is not None and match.place.level is PlaceLevel.VILLAGE
@@ -264,6 +266,17 @@ def triage_afresh(text: str, gazetteer: Gazetteer | None = None) -> Triage:
     )
 
 
+def _is_chain(rules: _Rules, evidence: _Evidence) -> bool:
+    """Return whether the message is a forwarded chain message, a hoax or a scam."""
+    if rules.chain.search(evidence.text):
+        return True
+    if not rules.scam.search(evidence.text):
+        return False
+    # A sponsor gathering children who asks for their papers is recruiting, not a scam.
+    recruits = evidence.scores[Category.TPPO] >= rules.data["chain"]["scam_recruits_children"]
+    return not (recruits and evidence.cues["child"])
+
+
 def _reasons(category: Category, evidence: _Evidence, why_priority: str) -> tuple[str, ...]:
     """Return the reasons for the category, then the priority and the danger signs behind it."""
     about = [why for topic, why in evidence.why if topic == str(category)]
@@ -280,7 +293,7 @@ def _reasons(category: Category, evidence: _Evidence, why_priority: str) -> tupl
 def _not_report_reason(rules: _Rules, text: str, chain: bool) -> str:
     """Return why a message is not read as a report."""
     if chain:
-        found = sorted(rules.chain.found(text))
+        found = sorted(rules.chain.found(text) | rules.scam.found(text))
         return "not a report: a chain message, hoax or scam: " + ", ".join(
             f'"{w.strip()}"' for w in found[:4]
         )
@@ -461,6 +474,10 @@ def _is_report(rules: _Rules, evidence: _Evidence, darurat: bool, named_place: b
     towards += 3 * darurat + named_place + any(evidence.cues.values())
     if len(evidence.words) >= _STORY_WORDS and max(evidence.scores.values()) >= _STORY_SCORE:
         # A long story of harm is a report, even when it ends with a question.
+        return True
+    own = rules.data["own_harm"]["score"]
+    if max(evidence.scores.values()) >= own and rules.own_harm.search(text):
+        # Harm told as the reporter's own or her child's is a report, even asked as a question.
         return True
     return towards > 0 and towards > against
 
