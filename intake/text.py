@@ -120,7 +120,8 @@ def _until_or_school(words: list[str]) -> list[str]:
             continue
         before = words[i - 1] if i > 0 else ""
         after = words[i + 1] if i + 1 < len(words) else ""
-        if before not in _SCHOOL_BEFORE and after not in _SCHOOL_AFTER and not after.isdigit():
+        school = before in _SCHOOL_BEFORE or before.isdigit()
+        if not school and after not in _SCHOOL_AFTER and not after.isdigit():
             out[i] = "sampai"
     return out
 

@@ -36,6 +36,7 @@ _CUES = (
     "elderly_woman",
     "held_back",
     "timed",
+    "adult_self",
 )
 # Cues read on the whole text ("kill herself" is removed before the others are read).
 _WHOLE_TEXT_CUES = ("suicidal",)
@@ -489,6 +490,9 @@ def _victim(category: Category, evidence: _Evidence) -> Victim:
         return Victim.PEREMPUAN if cues["elderly_woman"] else Victim.TIDAK_DIKETAHUI
     if category in (Category.KEKERASAN_ANAK, Category.PERKAWINAN_ANAK):
         return Victim.ANAK
+    if cues["adult_self"] and not cues["minor"]:
+        # "Saya janda anak 2": the children are named, the woman writing is the one harmed.
+        return Victim.PEREMPUAN
     if category is Category.KDRT:
         # Dating violence against a 16-year-old harms a child; a wife or mother is a woman.
         minor = cues["minor"] and not cues["adult_woman"]

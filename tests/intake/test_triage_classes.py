@@ -1,0 +1,150 @@
+"""Classes of message the third blind round showed triage missing, in invented words.
+
+Each class is the general rule behind a miss: danger now said indirectly (a farewell, pills
+gathered, fuel and a lighter, a witness to violence as it happens), confinement at home, a
+minor on the way to promised work, a girl gone and out of reach, the one writing afraid of what
+he will do; sexual abuse said indirectly; who the victim is; what is and is not a chain message.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.text import normalise
+from intake.triage import triage
+from intake.vocab import Category, Priority, Victim
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Suicidal intent said without the word: a farewell, a letter, pills gathered.
+        "sy sdh siapkan surat untuk anak2 sy. obat tidur sdh sy kumpulkan. maaf sy tdk kuat",
+        "adik sy kirim pesan: 'kalau besok saya sudah tidak ada, titip anak2 ya'. suaminya "
+        "baru hajar dia",
+        "My sister texted that she would rather disappear than go back to him.",
+        # Fuel and a flame: a weapon, whatever the language.
+        "tetangga siram bensin di lantai rumah, pegang korek api, istrinya di dalam",
+        "her husband poured petrol on the floor and is holding a lighter",
+        # A witness to violence as it happens, in the present tense, no "now".
+        "ada orang pukul perempuan di rumah sebelah. Dusun Tiga",
+        "a man is beating a woman in the street outside our homestay",
+        # Kept in the house by a husband, or held and beaten.
+        "suaminya tidak kasih dia keluar rumah sdh 5 hari, hp nya disita",
+        "her husband has not let her out of the house since Sunday",
+        "majikan pukul kakak sy dan dia tdk boleh keluar rumah, sdh 2 bulan",
+        # A minor moving towards promised work, on a boat or at a port.
+        "ponakan sy 16 thn naik kapal ke Tarakan, katanya dijanjikan kerja di rumah makan",
+        "at the port in Ampana a woman has two girls, maybe 13, going to work in a hotel",
+        # A girl gone, her phone off.
+        "anak perempuan sy 14 thn pergi dgn org yg dikenal di fb, hpnya tidak aktif",
+        # The one writing fears what he is about to do.
+        "sy sdh minum, anak tiri sy di kamar sebelah, sy takut sama diri sy sendiri",
+        # Made to serve guests, and again tonight.
+        "dorang suruh kita pe sodara 16 taong layani tamu, nanti malam ada tamu lagi",
+    ],
+)
+def test_danger_said_indirectly_is_darurat(text: str) -> None:
+    assert triage(text).priority is Priority.DARURAT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Choked last night, safe at the writer's home now.
+        "ipar sy dicekik suaminya semalam, skrg dia di rumah sy",
+        # Locked up when he asks for his pay: regular, not now.
+        "the boy says the owner locks him in the shed when he asks for his wages",
+        # Chained yesterday, let go at midnight.
+        "anak itu kemarin diikat di tiang seharian, baru dilepas tengah malam",
+        # "tolong" as a courtesy before a report, not a cry.
+        "tolong sy mau lapor, anak sy 9 thn dicabuli tetangga bulan lalu",
+    ],
+)
+def test_harm_that_is_not_now_is_not_darurat(text: str) -> None:
+    result = triage(text)
+    assert result.is_report
+    assert result.priority is Priority.TINGGI
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Touched, said with a keypad reduplication or a typo.
+        ("murid sy bilang dia dipegang2 omnya tiap mamanya pergi", Category.KEKERASAN_SEKSUAL),
+        ("ank tetangga di cbuli penjaga kebun", Category.KEKERASAN_SEKSUAL),
+        # Made to sleep in his bed; kept as a "wife"; "something that must not happen".
+        (
+            "her uncle makes her sleep in his bed when her aunt is away",
+            Category.KEKERASAN_SEKSUAL,
+        ),
+        (
+            "laki2 tua itu jadikan istri anak gadis 13 thn yg dia pelihara",
+            Category.KEKERASAN_SEKSUAL,
+        ),
+        (
+            "sdh terjadi hal yg tdk pantas antara kakek dan cucunya 10 thn",
+            Category.KEKERASAN_SEKSUAL,
+        ),
+        # Promised a job, then something else: trafficking.
+        (
+            "adik sy diajak kerja jaga toko, ternyata disuruh tidur dgn tamu",
+            Category.TPPO,
+        ),
+        # "-ku": my husband hits me, with a baby named.
+        ("suamiku pukul aku trs, anakku msh bayi", Category.KDRT),
+        # Her husband named: the woman is the one hurt, though children are named too.
+        ("kakaknya ditampar suaminya di depan anak2 mereka", Category.KDRT),
+        # A child of a given age hurt, in a message that names a workplace.
+        (
+            "sy kerja di rumah majikan, anaknya umur 12 dipukul ayahnya pake rotan",
+            Category.KEKERASAN_ANAK,
+        ),
+    ],
+)
+def test_harm_said_indirectly_finds_its_category(text: str, category: Category) -> None:
+    assert triage(text).category is category
+
+
+def test_a_question_about_ones_own_past_harm_is_a_report() -> None:
+    result = triage("apakah bisa lapor? sy dulu dipukuli mantan suami sampai keguguran")
+    assert result.is_report
+    assert result.category is Category.KDRT
+
+
+def test_a_sponsor_gathering_girls_for_their_papers_is_recruiting_not_a_scam() -> None:
+    result = triage(
+        "sponsor kumpulkan anak2 perempuan tamatan SMP, dijanjikan kerja pabrik di Batam, "
+        "minta foto KTP ortu"
+    )
+    assert result.category is Category.TPPO
+    scam = triage("kirim foto KTP dan KK anda utk pencairan bantuan, segera")
+    assert not scam.is_report
+
+
+@pytest.mark.parametrize(
+    ("text", "victim"),
+    [
+        (
+            "sy janda anak 2, bos sy bilang gaji cair kalau sy mau temani dia nginap",
+            Victim.PEREMPUAN,
+        ),
+        ("I'm 20 and I have been touching my little cousin (7)", Victim.ANAK),
+    ],
+)
+def test_who_the_victim_is(text: str, victim: Victim) -> None:
+    assert triage(text).victim is victim
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kerja dr subuh smp malam", "kerja dari subuh sampai malam"),
+        ("dia pegang kaki sy smp paha", "dia pegang kaki saya sampai paha"),
+        ("anak sy kelas 2 smp", "anak saya kelas 2 smp"),
+        ("tamatan SMP", "tamatan smp"),
+        ("murid SMP 3 Luwuk", "murid smp 3 luwuk"),
+    ],
+)
+def test_smp_is_until_unless_it_is_the_school(text: str, expected: str) -> None:
+    assert normalise(text) == expected
