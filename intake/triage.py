@@ -316,7 +316,8 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     cues["adult_woman"] = rules.cues["adult_woman"].search(rules.cues["step_parent"].sub(said))
     # "suami ... sy": a reporter who names "suami" bare (not "suaminya") is his wife.
     spouse = any(word in rules.reporter["spouse"] for word in words)
-    cues["woman"] = cues["woman"] or (spouse and any(w in rules.reporter["self"] for w in words))
+    cues["wife_writes"] = spouse and any(w in rules.reporter["self"] for w in words)
+    cues["woman"] = cues["woman"] or cues["wife_writes"]
     # Hurt by her husband or boyfriend: the one hurt is a woman.
     cues["woman"] = cues["woman"] or cues["by_partner"]
     ages = _ages(rules, words)
@@ -365,7 +366,13 @@ def _scores(
         # A child hurt (not by her own boyfriend or husband: that is kdrt); or a step-parent
         # hurting someone at home with no wife or mother named: the child.
         add(Category.KEKERASAN_ANAK, "child_violence", "a child hurt")
-    elif (hurt or cues["neglect"]) and household and (cues["woman"] or not child):
+    elif (
+        (hurt or (cues["neglect"] and (cues["wife_writes"] or not child)))
+        and household
+        and (cues["woman"] or not child)
+    ):
+        # (A child named as neglected is the one neglected, whoever at home is named, unless
+        # the wife writes that her husband leaves her and the children without keep.)
         add(Category.KDRT, "partner_violence", "harm between partners or at home")
     elif (hurt or cues["neglect"]) and child:
         add(Category.KEKERASAN_ANAK, "child_violence", "harm or neglect with a child named")
@@ -524,6 +531,9 @@ def _priority(
         return Priority.BIASA, "biasa: the one writing hurts others and asks for help to stop"
     if category in rules.low_harm_categories and _only_low_harm(rules, evidence.text):
         return Priority.BIASA, _LOW_HARM
+    if rules.cues["about_to"].search(evidence.text) or rules.cues["soon"].search(evidence.text):
+        # Harm still to come ("mau dikawinkan bulan depan") is not over, whatever came before.
+        return Priority.TINGGI, f"tinggi: harm about to happen, not now ({evidence.danger})"
     if rules.resolved.search(evidence.text) and rules.over.search(evidence.text):
         # Harm in the past that has ended ("dulu dipukul, sekarang sudah cerai").
         return Priority.BIASA, "biasa: the harm has ended"

@@ -40,6 +40,9 @@ from intake.vocab import Category, Priority, Victim
         "anak perempuan sy 14 thn pergi dgn org yg dikenal di fb, hpnya tidak aktif",
         # The one writing fears what he is about to do.
         "sy sdh minum, anak tiri sy di kamar sebelah, sy takut sama diri sy sendiri",
+        # Taken by force, whoever it is.
+        "seorang gadis diseret masuk mobil di depan sekolah",
+        "two men pushed a young woman into a van near the market",
         # Made to serve guests, and again tonight.
         "dorang suruh kita pe sodara 16 taong layani tamu, nanti malam ada tamu lagi",
     ],
@@ -148,3 +151,35 @@ def test_who_the_victim_is(text: str, victim: Victim) -> None:
 )
 def test_smp_is_until_unless_it_is_the_school(text: str, expected: str) -> None:
     assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # A child chained or locked up by a parent: child abuse, not a household quarrel.
+        ("anak 6 thn diikat di tiang dapur sm ayahnya krn nakal", Category.KEKERASAN_ANAK),
+        # A small child left alone by both parents: the child is the one neglected.
+        (
+            "balita 3 thn sendirian di rumah, mama dan papa pergi ke kota sejak pagi",
+            Category.KEKERASAN_ANAK,
+        ),
+        # A wife writing that her husband leaves her and the children without keep: kdrt.
+        ("suami sy sdh sebulan tdk pulang dan tdk kasih uang, anak2 kelaparan", Category.KDRT),
+        # An injury in English words.
+        ("her husband broke her arm last week", Category.KDRT),
+        # Snatched into a car: the writers file it as trafficking.
+        ("seorang gadis diseret masuk mobil di depan sekolah", Category.TPPO),
+    ],
+)
+def test_who_is_harmed_at_home_decides_the_category(text: str, category: Category) -> None:
+    assert triage(text).category is category
+
+
+def test_harm_still_to_come_is_not_filed_as_over() -> None:
+    # A past event told on the way does not make a wedding planned for next month "over".
+    result = triage(
+        "dulu sy sdh bicara sm kakak, tp skrg ponakan sy umur 14 mau dikawinkan bulan depan "
+        "dgn juragan, apa sy bisa cegah?"
+    )
+    assert result.category is Category.PERKAWINAN_ANAK
+    assert result.priority is not Priority.BIASA
