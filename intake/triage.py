@@ -97,6 +97,8 @@ class _Age:
 
     years: float
     of_person: bool
+    #: Said of the older party (the man, the one who did it), not of the one harmed.
+    older_party: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +324,7 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     cues["woman"] = cues["woman"] or cues["by_partner"]
     ages = _ages(rules, words)
     adult = rules.data["ages"]["adult"]
-    stated = [age.years for age in ages if age.of_person]
+    stated = [age.years for age in ages if age.of_person and not age.older_party]
     grown_up = bool(stated) and min(stated) >= adult
     cues["child"] = any(a.years < adult for a in ages) or (cues["child"] and not grown_up)
     # A person whose age is given as under 18 is a child, whatever else the text says.
@@ -444,7 +446,9 @@ def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
             after_age_word = of_person = True
         if after_age_word or (unit in rules.ages["units"] and (of_person or old)):
             scale = 12 if unit in rules.ages["months"] else 1
-            ages.append(_Age(int(word) / scale, of_person or old))
+            near = words[max(i - 3, 0) : i] + words[i + 1 : i + 4]
+            older = any(w in rules.ages["older_party"] for w in near)
+            ages.append(_Age(int(word) / scale, of_person or old, older))
     return ages
 
 

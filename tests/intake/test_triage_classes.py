@@ -43,6 +43,18 @@ from intake.vocab import Category, Priority, Victim
         # Taken by force, whoever it is.
         "seorang gadis diseret masuk mobil di depan sekolah",
         "two men pushed a young woman into a van near the market",
+        # Manado: still fighting; a sibling locked in since noon and not fed.
+        "Kita pe tanta ada dapa pukul deng om di dalam rumah, dorang masih baku hantam",
+        "dorang kase kunci kita pe ade di kamar dari siang, nda dapa kase makan",
+        # Suicidal intent in other words, and in English.
+        "sy sdh tdk sanggup hidup, malam ini sy mau pergi selamanya",
+        "I can't do this anymore, I've written letters to my children",
+        # Threatened with boiling water, the one who threatens at home.
+        "suami sy mengancam akan menyiram sy pakai air panas, dia skrg di dapur",
+        # Held: the one writing cannot leave.
+        "he's got my passport and I can't leave the plantation",
+        # Bleeding, in English.
+        "my neighbour's wife is bleeding on the floor",
         # Made to serve guests, and again tonight.
         "dorang suruh kita pe sodara 16 taong layani tamu, nanti malam ada tamu lagi",
     ],
@@ -107,6 +119,24 @@ def test_harm_that_is_not_now_is_not_darurat(text: str) -> None:
 )
 def test_harm_said_indirectly_finds_its_category(text: str, category: Category) -> None:
     assert triage(text).category is category
+
+
+def test_a_girl_being_sold_tonight_is_trafficking_and_darurat() -> None:
+    result = triage("the girl (15) who cleans our shop says her uncle is selling her tonight")
+    assert (result.category, result.priority) == (Category.TPPO, Priority.DARURAT)
+
+
+def test_a_married_off_girls_age_is_not_the_mans() -> None:
+    # "a 40 year old man" is the man's age: the student is still a child.
+    result = triage("her father married my student off to a 40 year old man last month")
+    assert (result.category, result.victim) == (Category.PERKAWINAN_ANAK, Victim.ANAK)
+
+
+def test_a_broadcast_is_a_chain_message_not_a_report() -> None:
+    # "BC" in a group chat is a broadcast, not "because".
+    result = triage("BC dari grup: anak hilang di Parigi, ternyata diculik, hati2 ya bu ibu")
+    assert not result.is_report
+    assert result.priority is Priority.BIASA
 
 
 def test_a_question_about_ones_own_past_harm_is_a_report() -> None:
