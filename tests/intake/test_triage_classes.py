@@ -66,6 +66,8 @@ def test_danger_said_indirectly_is_darurat(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        # Drunk as a habit, not drunk now.
+        "her brother slaps her when he is drunk, it happened again on Saturday",
         # Choked last night, safe at the writer's home now.
         "ipar sy dicekik suaminya semalam, skrg dia di rumah sy",
         # Locked up when he asks for his pay: regular, not now.
@@ -99,6 +101,15 @@ def test_harm_that_is_not_now_is_not_darurat(text: str) -> None:
         ),
         (
             "sdh terjadi hal yg tdk pantas antara kakek dan cucunya 10 thn",
+            Category.KEKERASAN_SEKSUAL,
+        ),
+        # Filmed in the bathroom; grooming with money, then soiled clothes.
+        (
+            "a pupil (11) says her mum's boyfriend comes into the bathroom when she showers",
+            Category.KEKERASAN_SEKSUAL,
+        ),
+        (
+            "penjaga kebun suka kasih uang ke ponakan sy lalu ajak ke pondok, celananya kotor",
             Category.KEKERASAN_SEKSUAL,
         ),
         # Promised a job, then something else: trafficking.
