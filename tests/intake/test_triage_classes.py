@@ -55,6 +55,10 @@ from intake.vocab import Category, Priority, Victim
         "he's got my passport and I can't leave the plantation",
         # Bleeding, in English.
         "my neighbour's wife is bleeding on the floor",
+        # A child chained all day; screaming next door for an hour (Manado); held in a hotel.
+        "There is a boy chained under a house by the beach, he has been there all day",
+        "torang dengar anak ba bataria dari rumah sebelah, dapa pukul pake kayu, so satu jam",
+        "ngana, kita pe tamang di kamar hotel deng om-om, dia bilang nda bole kaluar",
         # Made to serve guests, and again tonight.
         "dorang suruh kita pe sodara 16 taong layani tamu, nanti malam ada tamu lagi",
     ],
