@@ -37,6 +37,7 @@ _CUES = (
     "held_back",
     "timed",
     "adult_self",
+    "dating_hurts",
 )
 # Cues read on the whole text ("kill herself" is removed before the others are read).
 _WHOLE_TEXT_CUES = ("suicidal",)
@@ -362,7 +363,9 @@ def _scores(
 
     hurt, child = cues["violence"], cues["child"]
     household = cues["partner"] or cues["household"]
-    if (cues["child_hurt"] and not cues["by_partner"]) or (
+    if cues["dating_hurts"] and hurt:
+        add(Category.KDRT, "partner_violence", "hurt by her boyfriend")
+    elif (cues["child_hurt"] and not cues["by_partner"]) or (
         hurt and cues["step_parent"] and (not cues["adult_woman"] or cues["minor"])
     ):
         # A child hurt (not by her own boyfriend or husband: that is kdrt); or a step-parent

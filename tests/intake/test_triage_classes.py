@@ -121,6 +121,8 @@ def test_harm_that_is_not_now_is_not_darurat(text: str) -> None:
             "adik sy diajak kerja jaga toko, ternyata disuruh tidur dgn tamu",
             Category.TPPO,
         ),
+        # A girl's boyfriend hitting her is dating violence, though she is 16.
+        ("pacar adik sy (16 thn) sering tampar dia kalau cemburu", Category.KDRT),
         # "-ku": my husband hits me, with a baby named.
         ("suamiku pukul aku trs, anakku msh bayi", Category.KDRT),
         # Her husband named: the woman is the one hurt, though children are named too.
@@ -173,6 +175,7 @@ def test_a_sponsor_gathering_girls_for_their_papers_is_recruiting_not_a_scam() -
 @pytest.mark.parametrize(
     ("text", "victim"),
     [
+        ("Our housemaid (19) says the employer's son forced himself on her", Victim.PEREMPUAN),
         (
             "sy janda anak 2, bos sy bilang gaji cair kalau sy mau temani dia nginap",
             Victim.PEREMPUAN,
