@@ -22,8 +22,17 @@ TUNED = ["round1", "round2", "round3"]
 ROUNDS = [*TUNED, "round4"]
 
 
-@pytest.mark.parametrize("name", TUNED)
-def test_tuned_round_meets_the_targets(sulteng: Gazetteer, name: str) -> None:
+# Measured blind once, with the rules frozen (docs/TRIAGE.md): category 79.3%, darurat recall
+# 58.3% (21 of 36) and precision 63.6%, two relayed hoaxes darurat; village 98.8%. Strict: the
+# day the rules reach the targets on it, this xfail fails and must go (and the figures are then
+# no longer blind).
+_ROUND4_MISSES = pytest.mark.xfail(
+    strict=True, reason="round 4, measured blind, misses the category, darurat and chain targets"
+)
+
+
+@pytest.mark.parametrize("name", [*TUNED, pytest.param("round4", marks=_ROUND4_MISSES)])
+def test_blind_round_meets_the_targets(sulteng: Gazetteer, name: str) -> None:
     scores = evaluate(name, load(BLIND / f"{name}.jsonl"), sulteng)
     print(name, {k: round(v, 3) for k, v in scores.figures.items()})
     # Category >= 90%; darurat recall 100%, precision >= 80%; village exact >= 90%; every
