@@ -36,9 +36,9 @@ BLIND = ROOT / "tests" / "fixtures" / "triage" / "blind"
 CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 DOC = ROOT / "docs" / "TRIAGE.md"
 #: The blind rounds, oldest first; the last is the one the targets are judged on.
-ROUNDS = ["round1", "round2", "round3"]
+ROUNDS = ["round1", "round2", "round3", "round4"]
 #: The rounds whose messages were read while the rules were tuned.
-TUNED_ON = ["round1", "round2"]
+TUNED_ON = ["round1", "round2", "round3"]
 #: Sets written earlier, all read while tuning (the suite has long held them to the targets).
 EARLIER = ["reports", "heldout", "blind", "blind2", "blind3", "blind4"]
 
@@ -47,28 +47,34 @@ EARLIER = ["reports", "heldout", "blind", "blind2", "blind3", "blind4"]
 NOTES = """
 ## Notes on the blind measure
 
-- Round 3 was looked at once, after the rules were frozen: the figures above are blind, and
-  no rule was changed after them. Its texts and its misses were never printed. (Once, midway
-  through tuning, the harness printed one summary line of round-3 figures along with the
-  others, before `--tuning` existed to leave it out; nothing was tuned on that line.)
-- Round 3 misses the targets by a wide margin while rounds 1 and 2 meet them: the rules
-  learnt those two writers' phrasings more than they generalise. By the figures above, what
-  failed on round 3: emergencies filed `tinggi` (9 of 38) or not read as harm at all (3),
-  and `tinggi` reports raised to `darurat` (13); reports of kdrt, sexual violence, tppo and
-  child marriage filed `lainnya` (12 in all, so `lainnya` precision 64%); kdrt filed as
-  kekerasan_anak (5); and one chain message read as an emergency.
-- For comparison, the rules as they were before this work (commit 5e0eaf6), on the same
-  sets: round1 category 77.7%, darurat recall 61.3%, precision 61.3%; round2 75.4%, 64.7%,
-  75.9%; round3 74.3%, 52.6%, 55.6% (village 98.8%, one chain message darurat). On round 3
-  the work raised category by 8.6 points and darurat recall by 15.8, and lost one village.
-- The labels themselves disagree between writers on where darurat begins (a person held at
-  a workplace for weeks, a toddler malnourished, a child held on a boat: darurat for one
-  writer, tinggi for another), so no set of rules can meet 100% recall and 80% precision on
-  every round; rules that reach 100% recall on a new round will ask for a lower darurat
-  threshold (more emergencies, lower precision) rather than more words.
-- Next: a fourth round written blind, tuned on rounds 1-3 and judged on round 4; and, as a
-  second opinion the rules can explain, a small model over the word groups the lexicon
-  already names.
+- Round 4 was looked at once, after the rules were frozen: the figures above are blind, and no
+  rule was changed after them. Its texts and its misses were never printed; before the freeze
+  only its size, label counts, voice tags and a scan for phone numbers were looked at.
+- The rules were tuned on rounds 1-3 by the class of message behind each round-3 miss, with
+  invented examples of each class in tests/intake/test_triage_classes.py: suicidal intent said
+  indirectly (a farewell, pills gathered, a letter for the children); fuel, fire and boiling
+  water as weapons; a witness hearing violence as it happens; kept in the house by a husband,
+  held and beaten, held in a hotel room; a minor on a boat or at a port towards promised work;
+  a girl gone with her phone off; taken by force into a car; the one writing afraid of what he
+  will do; grooming, bathroom filming and "hal yang tidak boleh" as sexual abuse; a child
+  chained or neglected as the child's case; a boyfriend's violence as kdrt; the older party's
+  age not making the victim an adult; "smp" as "sampai"; the "-ku" possessive; "BC" as a
+  broadcast; a sponsor asking for children's papers as recruitment, not a scam.
+- Round 4 misses the targets as widely as round 3 did when it was blind, and the tuning on
+  round 3 barely moved it: the rules as they were before this round (commit 4502eb3) score on
+  round 4 category 79.3%, darurat recall 55.6% (20 of 36), precision 62.5%, two relayed hoaxes
+  darurat; the frozen rules 79.3%, 58.3% (21 of 36), 63.6%, two. (Round 3 went from 82.9%,
+  68.4%, 66.7% blind to 96.4%, 100%, 82.6% tuned.) Each writer's phrasing is learnt; each new
+  writer brings new phrasings. Rules have plateaued as a way to generalise.
+- "Chain darurat" counts relayed messages, hoaxes and scams triage calls darurat when the
+  writer did not: round 3 holds a relayed report the writer checked and labelled darurat, which
+  is a report, not a hoax.
+- The labels disagree between writers on where darurat begins (a girl held at a workplace for
+  weeks, a child's abuse found out last night, a woman choked last night now safe): no set of
+  rules meets 100% recall and 80% precision on every round.
+- Next: a small statistical second opinion (word and word-group features, trained at build time
+  on the invented corpora, its share named in `reasons`), chosen before round 5 is written and
+  judged blind on round 5; round 4 can then be tuned on.
 """
 
 

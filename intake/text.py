@@ -20,6 +20,18 @@ _ENCLITICS = ("nya", "ku", "mu")
 _PREFIXES = ("di", "dapa")
 # The enclitic people most often type as a word of its own ("suami nya").
 _DETACHED_ENCLITIC = "nya"
+# "smp" is both the junior high school (SMP) and "sampai" (until) typed short. It is the
+# school after these words ("anak SMP", "guru smp", "tamatan SMP") or before a class or a
+# number ("SMP kelas 2", "SMP 3"); otherwise "sampai" ("dari subuh smp malam").
+_SMP = "smp"
+_SCHOOL_BEFORE = frozenset(
+    {
+        "anak", "anaknya", "kelas", "guru", "murid", "siswa", "siswi", "tamatan", "tamat",
+        "lulusan", "lulus", "sekolah", "di", "ke", "masuk", "naik", "pelajar", "anak anak",
+        "kepala", "teman", "adik", "remaja", "usia", "umur", "seorang", "gadis", "putri",
+    }
+)  # fmt: skip
+_SCHOOL_AFTER = frozenset({"kelas", "negeri", "n", "swasta", "itu", "tersebut", "terbuka"})
 
 
 def fold(text: str) -> str:
@@ -52,7 +64,7 @@ def tokens(text: str, abbreviations: Mapping[str, str] | None = None) -> list[st
     for token in raw_tokens(text):
         word = _REPEATED.sub(r"\1", fold(token))
         out.extend(_expand(word, table).split())
-    return _join_detached(_time_of_day(out), passive_roots())
+    return _join_detached(_time_of_day(_until_or_school(out)), passive_roots())
 
 
 def _expand(word: str, table: Mapping[str, str]) -> str:
@@ -97,6 +109,20 @@ def _join_detached(words: list[str], roots: frozenset[str]) -> list[str]:
             out[-1] = "di" + word
         else:
             out.append(word)
+    return out
+
+
+def _until_or_school(words: list[str]) -> list[str]:
+    """Rewrite "smp" to "sampai" where it cannot be the school ("smp malam", "smp paha")."""
+    out = list(words)
+    for i, word in enumerate(words):
+        if word != _SMP:
+            continue
+        before = words[i - 1] if i > 0 else ""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        school = before in _SCHOOL_BEFORE or before.isdigit()
+        if not school and after not in _SCHOOL_AFTER and not after.isdigit():
+            out[i] = "sampai"
     return out
 
 

@@ -36,6 +36,8 @@ _CUES = (
     "elderly_woman",
     "held_back",
     "timed",
+    "adult_self",
+    "dating_hurts",
 )
 # Cues read on the whole text ("kill herself" is removed before the others are read).
 _WHOLE_TEXT_CUES = ("suicidal",)
@@ -96,6 +98,8 @@ class _Age:
 
     years: float
     of_person: bool
+    #: Said of the older party (the man, the one who did it), not of the one harmed.
+    older_party: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +135,8 @@ class _Rules:
         self.not_report = [(int(w), Matcher(p, groups)) for w, p in data["not_report"].items()]
         self.report = [(int(w), Matcher(p, groups)) for w, p in data["report"].items()]
         self.chain = Matcher(data["chain"]["any"], groups)
+        self.scam = Matcher(data["chain"]["scam"], groups)
+        self.own_harm = Matcher(data["own_harm"]["any"], groups)
         self.low_harm = Matcher(data["scoring"]["low_harm"], groups)
         self.low_harm_categories = frozenset(
             Category(name) for name in data["scoring"]["low_harm_categories"]
@@ -213,7 +219,7 @@ def triage(text: str, gazetteer: Gazetteer | None = None) -> Triage:
     darurat = evidence.danger >= rules.data["danger"]["threshold"]
     named_place = match.place is not None or bool(match.candidates)
     language = _language(rules, words)
-    chain = rules.chain.search(evidence.text)
+    chain = _is_chain(rules, evidence)
     if chain or not _is_report(rules, evidence, darurat, named_place):
         # A question or a thank-you may still name the reporter's village: keep it.
         village = match.place is not None and match.place.level is PlaceLevel.VILLAGE
@@ -249,6 +255,17 @@ def triage(text: str, gazetteer: Gazetteer | None = None) -> Triage:
     )
 
 
+def _is_chain(rules: _Rules, evidence: _Evidence) -> bool:
+    """Return whether the message is a forwarded chain message, a hoax or a scam."""
+    if rules.chain.search(evidence.text):
+        return True
+    if not rules.scam.search(evidence.text):
+        return False
+    # A sponsor gathering children who asks for their papers is recruiting, not a scam.
+    recruits = evidence.scores[Category.TPPO] >= rules.data["chain"]["scam_recruits_children"]
+    return not (recruits and evidence.cues["child"])
+
+
 def _reasons(category: Category, evidence: _Evidence, why_priority: str) -> tuple[str, ...]:
     """Return the reasons for the category, then the priority and the danger signs behind it."""
     about = [why for topic, why in evidence.why if topic == str(category)]
@@ -265,7 +282,7 @@ def _reasons(category: Category, evidence: _Evidence, why_priority: str) -> tupl
 def _not_report_reason(rules: _Rules, text: str, chain: bool) -> str:
     """Return why a message is not read as a report."""
     if chain:
-        found = sorted(rules.chain.found(text))
+        found = sorted(rules.chain.found(text) | rules.scam.found(text))
         return "not a report: a chain message, hoax or scam: " + ", ".join(
             f'"{w.strip()}"' for w in found[:4]
         )
@@ -287,12 +304,13 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     cues["adult_woman"] = rules.cues["adult_woman"].search(rules.cues["step_parent"].sub(said))
     # "suami ... sy": a reporter who names "suami" bare (not "suaminya") is his wife.
     spouse = any(word in rules.reporter["spouse"] for word in words)
-    cues["woman"] = cues["woman"] or (spouse and any(w in rules.reporter["self"] for w in words))
+    cues["wife_writes"] = spouse and any(w in rules.reporter["self"] for w in words)
+    cues["woman"] = cues["woman"] or cues["wife_writes"]
     # Hurt by her husband or boyfriend: the one hurt is a woman.
     cues["woman"] = cues["woman"] or cues["by_partner"]
     ages = _ages(rules, words)
     adult = rules.data["ages"]["adult"]
-    stated = [age.years for age in ages if age.of_person]
+    stated = [age.years for age in ages if age.of_person and not age.older_party]
     grown_up = bool(stated) and min(stated) >= adult
     cues["child"] = any(a.years < adult for a in ages) or (cues["child"] and not grown_up)
     # A person whose age is given as under 18 is a child, whatever else the text says.
@@ -330,13 +348,21 @@ def _scores(
 
     hurt, child = cues["violence"], cues["child"]
     household = cues["partner"] or cues["household"]
-    if (cues["child_hurt"] and not cues["by_partner"]) or (
+    if cues["dating_hurts"] and hurt:
+        add(Category.KDRT, "partner_violence", "hurt by her boyfriend")
+    elif (cues["child_hurt"] and not cues["by_partner"]) or (
         hurt and cues["step_parent"] and (not cues["adult_woman"] or cues["minor"])
     ):
         # A child hurt (not by her own boyfriend or husband: that is kdrt); or a step-parent
         # hurting someone at home with no wife or mother named: the child.
         add(Category.KEKERASAN_ANAK, "child_violence", "a child hurt")
-    elif (hurt or cues["neglect"]) and household and (cues["woman"] or not child):
+    elif (
+        (hurt or (cues["neglect"] and (cues["wife_writes"] or not child)))
+        and household
+        and (cues["woman"] or not child)
+    ):
+        # (A child named as neglected is the one neglected, whoever at home is named, unless
+        # the wife writes that her husband leaves her and the children without keep.)
         add(Category.KDRT, "partner_violence", "harm between partners or at home")
     elif (hurt or cues["neglect"]) and child:
         add(Category.KEKERASAN_ANAK, "child_violence", "harm or neglect with a child named")
@@ -408,7 +434,9 @@ def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
             after_age_word = of_person = True
         if after_age_word or (unit in rules.ages["units"] and (of_person or old)):
             scale = 12 if unit in rules.ages["months"] else 1
-            ages.append(_Age(int(word) / scale, of_person or old))
+            near = words[max(i - 3, 0) : i] + words[i + 1 : i + 4]
+            older = any(w in rules.ages["older_party"] for w in near)
+            ages.append(_Age(int(word) / scale, of_person or old, older))
     return ages
 
 
@@ -447,6 +475,10 @@ def _is_report(rules: _Rules, evidence: _Evidence, darurat: bool, named_place: b
     if len(evidence.words) >= _STORY_WORDS and max(evidence.scores.values()) >= _STORY_SCORE:
         # A long story of harm is a report, even when it ends with a question.
         return True
+    own = rules.data["own_harm"]["score"]
+    if max(evidence.scores.values()) >= own and rules.own_harm.search(text):
+        # Harm told as the reporter's own or her child's is a report, even asked as a question.
+        return True
     return towards > 0 and towards > against
 
 
@@ -457,6 +489,9 @@ def _victim(category: Category, evidence: _Evidence) -> Victim:
         return Victim.PEREMPUAN if cues["elderly_woman"] else Victim.TIDAK_DIKETAHUI
     if category in (Category.KEKERASAN_ANAK, Category.PERKAWINAN_ANAK):
         return Victim.ANAK
+    if cues["adult_self"] and not cues["minor"]:
+        # "Saya janda anak 2": the children are named, the woman writing is the one harmed.
+        return Victim.PEREMPUAN
     if category is Category.KDRT:
         # Dating violence against a 16-year-old harms a child; a wife or mother is a woman.
         minor = cues["minor"] and not cues["adult_woman"]
@@ -488,6 +523,9 @@ def _priority(
         return Priority.BIASA, "biasa: the one writing hurts others and asks for help to stop"
     if category in rules.low_harm_categories and _only_low_harm(rules, evidence.text):
         return Priority.BIASA, _LOW_HARM
+    if rules.cues["about_to"].search(evidence.text) or rules.cues["soon"].search(evidence.text):
+        # Harm still to come ("mau dikawinkan bulan depan") is not over, whatever came before.
+        return Priority.TINGGI, f"tinggi: harm about to happen, not now ({evidence.danger})"
     if rules.resolved.search(evidence.text) and rules.over.search(evidence.text):
         # Harm in the past that has ended ("dulu dipukul, sekarang sudah cerai").
         return Priority.BIASA, "biasa: the harm has ended"

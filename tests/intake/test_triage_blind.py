@@ -1,8 +1,8 @@
 """Triage held to its targets on the blind rounds: messages written without sight of the rules.
 
-Rounds 1 and 2 were read while the rules were tuned; round 3 is the blind measure (see
-tests/fixtures/triage/blind/README.md and docs/TRIAGE.md, which `make eval` writes). Round 3
-misses the targets and is marked so, not tuned on.
+Rounds 1, 2 and 3 were read while the rules were tuned; round 4 is the blind measure (see
+tests/fixtures/triage/blind/README.md and docs/TRIAGE.md, which `make eval` writes). The targets
+are asserted on the tuned rounds; the blind round's result is stated as it was measured.
 """
 
 from __future__ import annotations
@@ -18,23 +18,25 @@ from intake.vocab import Category, Priority, Victim
 
 BLIND = Path(__file__).resolve().parents[1] / "fixtures" / "triage" / "blind"
 WILAYAH = Path(__file__).resolve().parents[2] / "data" / "wilayah"
-ROUNDS = ["round1", "round2", "round3"]
+TUNED = ["round1", "round2", "round3"]
+ROUNDS = [*TUNED, "round4"]
 
 
-# Measured blind once, with the rules frozen (docs/TRIAGE.md): category 82.9%, darurat recall
-# 68.4% and precision 66.7%, one chain message darurat. Strict: the day the rules reach the
-# targets on it, this xfail fails and must go (and the figures are then no longer blind).
-_ROUND3_MISSES = pytest.mark.xfail(
-    strict=True, reason="round 3, measured blind, misses the category and darurat targets"
+# Measured blind once, with the rules frozen (docs/TRIAGE.md): category 79.3%, darurat recall
+# 58.3% (21 of 36) and precision 63.6%, two relayed hoaxes darurat; village 98.8%. Strict: the
+# day the rules reach the targets on it, this xfail fails and must go (and the figures are then
+# no longer blind).
+_ROUND4_MISSES = pytest.mark.xfail(
+    strict=True, reason="round 4, measured blind, misses the category, darurat and chain targets"
 )
 
 
-@pytest.mark.parametrize("name", ["round1", "round2", pytest.param("round3", marks=_ROUND3_MISSES)])
+@pytest.mark.parametrize("name", [*TUNED, pytest.param("round4", marks=_ROUND4_MISSES)])
 def test_blind_round_meets_the_targets(sulteng: Gazetteer, name: str) -> None:
     scores = evaluate(name, load(BLIND / f"{name}.jsonl"), sulteng)
     print(name, {k: round(v, 3) for k, v in scores.figures.items()})
     # Category >= 90%; darurat recall 100%, precision >= 80%; village exact >= 90%; every
-    # ambiguous place left open with candidates; no chain message darurat.
+    # ambiguous place left open with candidates; no chain message or hoax darurat.
     assert scores.misses() == []
 
 
