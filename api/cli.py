@@ -23,7 +23,7 @@ from models import Account, Agency, ApiToken, Region, Role
 accounts_cli = AppGroup("accounts", help="People who use SIGAP.")
 tokens_cli = AppGroup("tokens", help="API tokens of accounts.")
 #: Ten years: a longer life is a typo, and soon past the last date Python can hold.
-MAX_TOKEN_DAYS = 3650
+MAX_TOKEN_DAYS = tokens.MAX_DAYS
 
 
 def _stamp(at: datetime | None) -> str:

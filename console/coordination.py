@@ -272,10 +272,9 @@ def account_token(account_id: int) -> ResponseReturnValue:
     account = db.session.get(Account, account_id)
     if account is None or not account.is_active:
         abort(404)
-    days = request.form.get("days", "")
-    _row, token = tokens.issue(
-        db.session, account, clock.now(), int(days) if days.isdigit() and int(days) else None
-    )
+    given = request.form.get("days", "")
+    days = int(given) if given.isdigit() and int(given) else tokens.DEFAULT_DAYS
+    _row, token = tokens.issue(db.session, account, clock.now(), min(days, tokens.MAX_DAYS))
     db.session.commit()
     # segno draws the SVG from the token alone (URL-safe characters): nothing to escape.
     qr = Markup(segno.make(token, error="m").svg_inline(scale=4, title="token"))  # noqa: S704

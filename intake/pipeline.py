@@ -345,9 +345,12 @@ def answers_question(dialog: Dialog, text: str) -> bool:
     """Return whether a text answers the question a dialog is waiting on (tried on a copy)."""
     state = dlg.DialogState.from_json(dialog.state)
     if state.asked == dlg.PLACE:
-        return dlg.answer_place(state, text, gazetteer())
+        answer = dlg.answer_place(state, text, gazetteer())
+        return answer in (dlg.Answer.SETTLED, dlg.Answer.NARROWED)
     if state.asked in (dlg.DANGER, dlg.CONTACT):
         return dlg.yes_no(text) is not None
+    if state.asked == dlg.STORY:
+        return triage(text, gazetteer()).is_report
     return False
 
 

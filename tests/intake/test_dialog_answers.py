@@ -217,6 +217,9 @@ WORST = {
     "service": "rehabilitasi sosial",
     "days": "14",
     "refs": "K7M4CH K7M4CH K7M4CH",  # a cluster at its default threshold
+    "darurat": "99",
+    "more": " +99",
+    "minutes": "9999",
 }
 #: Placeholders for what a person wrote: a message carrying it is as long as they made it.
 FREE_TEXT = {"text"}

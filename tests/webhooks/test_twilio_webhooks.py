@@ -66,7 +66,8 @@ CASES = [
         "sms_long_1600.txt",
         200,
         {"sender": "+447700900123"},
-        lambda ref: t("q.place"),
+        # a passport held by an agent: danger uncertain, so that is asked first
+        lambda ref: t("q.danger"),
     ),
     WebhookCase(
         "media only, empty text: asked what happened and where",
