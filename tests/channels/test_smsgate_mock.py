@@ -63,6 +63,7 @@ def test_signed_sms_to_case_reply_and_alert_through_the_phone(
     db.session.commit()
     clock.freeze(T0)
     app.config.update(
+        SIGAP_PROVIDER=None,  # the providers configured, not the tests' console
         SMSGATE_SIGNING_KEY=TEST_SIGNING_KEY,
         SMSGATE_API_URL=smsgate_mock.base_url,
         SMSGATE_USERNAME="sigap",

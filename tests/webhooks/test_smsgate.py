@@ -150,7 +150,10 @@ def test_catch_up_stores_what_never_arrived_once(gate_app, client, monkeypatch) 
     from webhooks.gateway_jobs import catch_up_smsgate
 
     gate_app.config.update(
-        SMSGATE_API_URL="http://127.0.0.1:9", SMSGATE_USERNAME="u", SMSGATE_PASSWORD="p"
+        SIGAP_PROVIDER=None,  # the providers configured, not the tests' console
+        SMSGATE_API_URL="http://127.0.0.1:9",
+        SMSGATE_USERNAME="u",
+        SMSGATE_PASSWORD="p",
     )
     arrived = load_event("sms_received.json")
     post_event(client, arrived)
