@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.metrics import ACCEPTANCE, SENDS, WEBHOOKS
-from models import Case, CaseStatus, InboundMessage, InboundStatus, Lease, Outbox, OutboxStatus
+from models import (
+    Case,
+    CaseStatus,
+    GatewayHeartbeat,
+    InboundMessage,
+    InboundStatus,
+    Lease,
+    Outbox,
+    OutboxStatus,
+)
 from webhooks import spool
 
 #: Messages waiting to be interpreted; LIMITED ones are held on purpose and not a backlog.
@@ -76,6 +85,7 @@ class StateCollector(Collector):
             _age(now, due_oldest),
         )
         yield self._overdue(now)
+        yield self._gateways(now)
         yield self._leader(now)
         yield _gauge(
             "sigap_spool_files",
@@ -114,6 +124,19 @@ class StateCollector(Collector):
         )
         for priority in ("darurat", "tinggi", "biasa"):
             family.add_metric([priority], counts.get(priority, 0))
+        return family
+
+    def _gateways(self, now: datetime) -> Metric:
+        family = GaugeMetricFamily(
+            "sigap_gateway_last_heartbeat_seconds",
+            "Seconds since each SMS gateway phone was last heard from (its app's device id).",
+            labels=["gateway"],
+        )
+        rows = self.session.execute(
+            select(GatewayHeartbeat.device_id, GatewayHeartbeat.last_seen_at)
+        ).all()
+        for device, seen in rows:
+            family.add_metric([device], _age(now, seen))
         return family
 
     def _leader(self, now: datetime) -> Metric:

@@ -72,6 +72,7 @@ def test_alerting_rules_name_each_watched_condition() -> None:
         "SigapEmergencyUnacknowledged",
         "SigapSchedulerLeaderless",
         "SigapSpoolNotDraining",
+        "SigapGatewaySilent",
     }
     for rule in alerts.values():
         assert rule["expr"].strip()

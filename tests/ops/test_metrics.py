@@ -16,7 +16,7 @@ from api.tokens import issue
 from core import clock
 from core.db import db
 from core.demo import seed_demo
-from models import Account, Role
+from models import Account, GatewayHeartbeat, Role
 from tests.signing import Phone, Poster
 from webhooks import spool
 
@@ -96,6 +96,19 @@ def test_backlog_leader_and_spool_gauges(app: Flask, client: FlaskClient) -> Non
     finally:
         for path in spool.pending(directory):
             spool.remove(path)
+
+
+def test_gateway_heartbeat_age(app: Flask, client: FlaskClient) -> None:
+    now = clock.now()
+    clock.freeze(now)
+    db.session.add(
+        GatewayHeartbeat(
+            provider="smsgate", device_id="dev-1", last_seen_at=now - timedelta(minutes=16)
+        )
+    )
+    db.session.commit()
+    samples = scrape(client)
+    assert value(samples, "sigap_gateway_last_heartbeat_seconds", gateway="dev-1") == 960
 
 
 def test_oldest_waiting_message_age(app: Flask, client: FlaskClient) -> None:
