@@ -9,8 +9,9 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from babel.messages.pofile import read_po
 from flask import request, session
+
+from core.i18n import read_catalogue
 
 DEFAULT = "id"
 LANGUAGES = ("id", "en")
@@ -20,12 +21,7 @@ _DIR = Path(__file__).resolve().parent / "translations"
 @functools.cache
 def catalogue(lang: str) -> dict[str, str]:
     """Load one language's console messages as a dict of key to text."""
-    path = _DIR / lang / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as f:
-        catalog = read_po(f, locale=lang)
-    return {m.id: m.string for m in catalog if m.id and m.string and isinstance(m.id, str)}
+    return read_catalogue(_DIR, lang)
 
 
 def language() -> str:

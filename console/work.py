@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cases import Deployment, ReportIn, change_status, file_report, timeline
+from cases.closure import record_closure
 from models import (
     Account,
     AgeGroup,
@@ -52,18 +53,7 @@ def close(
 ) -> None:
     """Close a case as selesai with a reason from the fixed list and the services given."""
     change_status(session, case, CaseStatus.SELESAI, now, actor, note or reason.value, "staff")
-    case.closure_reason = reason
-    case.services_given = sorted({s.value for s in services})
-    timeline.record(
-        session,
-        case,
-        "closure",
-        now,
-        actor,
-        closure_reason=reason.value,
-        services=case.services_given,
-    )
-    session.flush()
+    record_closure(session, case, reason.value, [s.value for s in services], now, actor)
 
 
 def parse_simfoni(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:

@@ -25,15 +25,20 @@ GSM_EXTENDED = frozenset("^{}\\[~]|€\f")
 _DIR = Path(__file__).resolve().parent / "translations"
 
 
-@functools.cache
-def catalogue(lang: str) -> dict[str, str]:
-    """Load one language's messages as a dict of key to text."""
-    path = _DIR / lang / "LC_MESSAGES" / "messages.po"
+def read_catalogue(directory: Path, lang: str) -> dict[str, str]:
+    """Read one language's .po file under a translations folder as a dict of key to text."""
+    path = directory / lang / "LC_MESSAGES" / "messages.po"
     if not path.exists():
         return {}
     with path.open("rb") as f:
         catalog = read_po(f, locale=lang)
     return {m.id: m.string for m in catalog if m.id and m.string and isinstance(m.id, str)}
+
+
+@functools.cache
+def catalogue(lang: str) -> dict[str, str]:
+    """Load one language's messages as a dict of key to text."""
+    return read_catalogue(_DIR, lang)
 
 
 def t(key: str, lang: str | None = None, **params: object) -> str:

@@ -127,7 +127,7 @@ def test_close_with_a_reason_and_the_services_given(as_role, people):
     db.session.expire_all()
     assert case.status.value == "selesai"
     assert case.closure_reason.value == "layanan_selesai"
-    assert case.services_given == ["kesehatan", "pengaduan"]
+    assert case.services_given == ["pengaduan", "kesehatan"]  # in the SIMFONI list's order
 
 
 def test_a_reason_outside_the_list_closes_nothing(as_role, people):
