@@ -12,7 +12,7 @@ from alerts.jobs import Job, register
 from core.config import ConfigError
 from core.db import db
 from security.retention import purge_inbound, purge_spool
-from webhooks import spool
+from webhooks import media, spool
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -34,7 +34,7 @@ def retention_days(config: dict[str, object]) -> int:
 
 
 def purge_expired(now: datetime) -> str:
-    """Purge processed raw messages and leftover spool files older than the retention."""
+    """Purge raw messages, leftover spool files and unattached media past the retention."""
     cutoff = now - timedelta(days=retention_days(current_app.config))
     # Spool first: a file is only deleted while the database still shows its message done.
     files = purge_spool(db.session, spool.directory(), cutoff)
@@ -46,9 +46,19 @@ def purge_expired(now: datetime) -> str:
         messages += purged
         if purged < BATCH:
             break
+    # A photo or voice note that never joined a case goes with the messages of its time;
+    # one on a case stays with the case (erasure deletes it).
+    media_files = media.purge_unattached(db.session, cutoff)
+    db.session.commit()
     more = ", more remain" if purged == BATCH else ""
-    log.info("retention: %s messages, %s spool files purged%s", messages, files, more)
-    return f"{messages} messages, {files} spool files purged{more}"
+    log.info(
+        "retention: %s messages, %s spool files, %s media purged%s",
+        messages,
+        files,
+        media_files,
+        more,
+    )
+    return f"{messages} messages, {files} spool files, {media_files} media purged{more}"
 
 
 def register_jobs(timezone: str) -> None:

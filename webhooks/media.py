@@ -199,6 +199,19 @@ def erase_for_case(session: Session, case_id: int) -> int:
     return len(rows)
 
 
+def purge_unattached(session: Session, cutoff: datetime) -> int:
+    """Delete media older than the cutoff that never joined a case, files and rows."""
+    rows = session.scalars(
+        select(MediaFile).where(MediaFile.case_id.is_(None), MediaFile.created_at < cutoff)
+    ).all()
+    for media in rows:
+        if media.path:
+            (directory() / media.path).unlink(missing_ok=True)
+        session.delete(media)
+    session.flush()
+    return len(rows)
+
+
 def register_jobs() -> None:
     """Put the media job on the schedule."""
     register(Job("media.fetch", IntervalTrigger(seconds=30, start_date=_ORIGIN), fetch_media))

@@ -16,7 +16,15 @@ from core import clock
 from core.config import ConfigError
 from core.crypto import lookup_hash
 from core.db import db
-from models import Dialog, DialogStatus, InboundMessage, InboundStatus, Report
+from models import (
+    Dialog,
+    DialogStatus,
+    InboundMessage,
+    InboundStatus,
+    MediaFile,
+    MediaStatus,
+    Report,
+)
 from security.jobs import purge_expired
 from tests.security.conftest import T0, World, sms_form
 from webhooks import spool
@@ -113,7 +121,7 @@ def test_a_spool_file_goes_only_when_its_message_is_stored_and_processed(
 
     outcome = purge_expired(T0 + timedelta(days=DAYS))
 
-    assert "1 spool files purged" in outcome
+    assert "1 spool files" in outcome
     assert not redundant.exists()
     assert only_copy.exists()
     assert still_owed.exists()
@@ -130,7 +138,7 @@ def test_the_job_runs_nightly_at_two_in_the_morning_local_time(world: World) -> 
     night = datetime(2026, 6, 20, 2, 5, tzinfo=UTC) - wita  # 02:05 WITA, past 90 days
     assert run_if_due(job, night - timedelta(minutes=10)) is None  # 01:55: yesterday's is over
     clock.freeze(night)
-    assert run_if_due(job, night) == "2 messages, 0 spool files purged"
+    assert run_if_due(job, night) == "2 messages, 0 spool files, 0 media purged"
     assert run_if_due(job, night + timedelta(hours=1)) is None  # once a night
 
 
@@ -153,3 +161,32 @@ def test_the_retention_is_configurable(world: World, app: Flask) -> None:
     message(8, InboundStatus.PROCESSED, T0)
     db.session.commit()
     assert purge_expired(T0 + timedelta(days=8)).startswith("2 messages")
+
+
+def test_media_that_never_joined_a_case_goes_with_its_time(
+    world: World, app: Flask, tmp_path: Path
+) -> None:
+    folder = tmp_path / "media"
+    folder.mkdir()
+    app.config["MEDIA_DIR"] = str(folder)
+    for name, case_id, age in (
+        ("old-alone", None, 91),
+        ("new-alone", None, 10),
+        ("old-on-case", world.case.id, 91),
+    ):
+        (folder / name).write_bytes(b"sealed")
+        db.session.add(
+            MediaFile(
+                provider="twilio",
+                url="https://api.twilio.com/x",
+                content_type="image/jpeg",
+                status=MediaStatus.STORED,
+                path=name,
+                case_id=case_id,
+                created_at=T0 - timedelta(days=age),
+            )
+        )
+    db.session.commit()
+    assert "1 media purged" in purge_expired(T0)
+    assert set(db.session.scalars(select(MediaFile.path))) == {"new-alone", "old-on-case"}
+    assert sorted(p.name for p in folder.iterdir()) == ["new-alone", "old-on-case"]
