@@ -11,8 +11,11 @@ from pathlib import Path
 
 import yaml
 from flask import Flask
+from sqlalchemy import select
 
+from core.db import db
 from core.logs import JsonFormatter
+from models import InboundMessage
 from ops.jobs import nightly_backup
 from tests.signing import Phone, Poster
 
@@ -44,7 +47,8 @@ def test_log_lines_are_json_with_request_and_message_ids_and_no_text(
     assert refused
     assert all(len(line["request_id"]) == 32 for line in refused)
     interpreted = [line for line in lines if line["logger"] == "webhooks.worker"]
-    assert [line["message_id"] for line in interpreted] == [1]
+    stored = db.session.scalars(select(InboundMessage.id)).all()
+    assert [line["message_id"] for line in interpreted] == stored
     text = json.dumps(lines)
     assert "Sidera" not in text
     assert "8081234567" not in text
