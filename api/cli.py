@@ -22,8 +22,6 @@ from models import Account, Agency, ApiToken, Region, Role
 
 accounts_cli = AppGroup("accounts", help="People who use SIGAP.")
 tokens_cli = AppGroup("tokens", help="API tokens of accounts.")
-#: Ten years: a longer life is a typo, and soon past the last date Python can hold.
-MAX_TOKEN_DAYS = tokens.MAX_DAYS
 
 
 def _stamp(at: datetime | None) -> str:
@@ -155,8 +153,6 @@ def accounts_set_pin(account_id: int) -> None:
 @one_line_errors
 def tokens_create(account_id: int, days: int) -> None:
     """Create a token for an account and print it once: it cannot be shown again."""
-    if days is not None and days > MAX_TOKEN_DAYS:
-        raise click.BadParameter(f"at most {MAX_TOKEN_DAYS} days", param_hint="--days")
     account = db.session.get(Account, account_id)
     if account is None or not account.is_active:
         raise click.BadParameter("no active account with this id", param_hint="ACCOUNT_ID")

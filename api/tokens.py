@@ -16,8 +16,6 @@ from models import Account, ApiToken
 PREFIX = "sigap_"
 #: How long a token lasts when its maker does not say: a lost phone's token ends by itself.
 DEFAULT_DAYS = 90
-#: The longest a token may be made to last (ten years): beyond it dates overflow.
-MAX_DAYS = 3650
 #: The longest a token may last (ten years): beyond it dates stop being dates.
 MAX_DAYS = 3650
 

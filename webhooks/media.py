@@ -190,13 +190,7 @@ def on_case(session: Session, case_id: int) -> list[MediaFile]:
 
 def erase_for_case(session: Session, case_id: int) -> int:
     """Delete a case's media, files and rows, when the case is erased; return how many."""
-    rows = on_case(session, case_id)
-    for media in rows:
-        if media.path:
-            (directory() / media.path).unlink(missing_ok=True)
-        session.delete(media)
-    session.flush()
-    return len(rows)
+    return _delete(session, on_case(session, case_id))
 
 
 def purge_unattached(session: Session, cutoff: datetime) -> int:
@@ -204,6 +198,11 @@ def purge_unattached(session: Session, cutoff: datetime) -> int:
     rows = session.scalars(
         select(MediaFile).where(MediaFile.case_id.is_(None), MediaFile.created_at < cutoff)
     ).all()
+    return _delete(session, list(rows))
+
+
+def _delete(session: Session, rows: list[MediaFile]) -> int:
+    """Delete media files from disk and their rows; return how many."""
     for media in rows:
         if media.path:
             (directory() / media.path).unlink(missing_ok=True)
