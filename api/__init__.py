@@ -29,7 +29,8 @@ class SigapApi(Api):
 
 def init_app(app: Flask) -> None:
     """Register the API's routes, its OpenAPI document and its commands."""
-    from api import cases, casework, cli, coordination, sync
+    from api import cli
+    from api.routes import cases, casework, coordination, sync
 
     for key, value in SPEC.items():
         app.config.setdefault(key, value)

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from alerts import rosters
 from alerts.messages import places
-from api import coordinating, scope, tokens
+from api import scope, tokens
+from api.services import coordination as coordinating
 from cases import routing
 from channels import ChannelError, normalize_phone
 from console import charts, exports, i18n, passwords

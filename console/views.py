@@ -26,7 +26,7 @@ from sqlalchemy import and_, case, false, or_, select
 from werkzeug.exceptions import HTTPException
 
 from api import scope
-from api.present import cases_out
+from api.services.present import cases_out
 from cases import (
     AWAITING_ACK,
     CLOSED,

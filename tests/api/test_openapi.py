@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from tests.api.conftest import AGENCY_A
 
-#: Case work that follows through (api/casework.py).
+#: Case work that follows through (api/routes/casework.py).
 CASEWORK_ROUTES = {
     "POST /api/v1/cases/{reference}/police-report",
     "GET /api/v1/cases/{reference}/referrals",

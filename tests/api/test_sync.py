@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from api import syncing
+from api.services import sync as syncing
 from cases import acknowledge, add_note, record_read
 from core import clock
 from core.db import db

@@ -7,9 +7,10 @@ from typing import Any
 from flask import current_app
 
 from alerts.escalation import merged_alerts
-from api import limits, scope, syncing
+from api import limits, scope
 from api.errors import ApiBlueprint
 from api.schemas import ChangesOut, ChangesQuery, SyncBatchIn, SyncBatchOut, VillagesOut
+from api.services import sync as service
 from cases import Deployment
 from cases.audit import record_listing
 from core import clock
@@ -36,7 +37,7 @@ def sync_reports(batch: dict[str, Any]) -> dict[str, Any]:
     # One alert per officer for everything this batch opens, not one per case.
     with merged_alerts(db.session, now):
         results = [
-            syncing.sync_item(db.session, who.account, i, raw, now, deployment, places, budget)
+            service.sync_item(db.session, who.account, i, raw, now, deployment, places, budget)
             for i, raw in enumerate(batch["items"])
         ]
     db.session.commit()
@@ -57,14 +58,14 @@ def sync_changes(query: dict[str, Any]) -> dict[str, Any]:
     """Say what changed on the caller's reports since the cursor."""
     who = scope.caller()
     scope.require_role(who, Role.FACILITATOR)
-    position = syncing.decode_cursor(query["cursor"])
-    changes, position, more = syncing.changes_since(
+    position = service.decode_cursor(query["cursor"])
+    changes, position, more = service.changes_since(
         db.session, who.account, position, query["limit"], clock.now()
     )
     references = [change["reference"] for change in changes]
     record_listing(db.session, who.account, "sync.changes", clock.now(), references)
     db.session.commit()
-    return {"changes": changes, "cursor": syncing.encode_cursor(position), "has_more": more}
+    return {"changes": changes, "cursor": service.encode_cursor(position), "has_more": more}
 
 
 @bp.get("/villages")
@@ -74,4 +75,4 @@ def sync_villages() -> dict[str, Any]:
     """List the villages of the facilitator's area, for the app's offline picker."""
     who = scope.caller()
     scope.require_role(who, Role.FACILITATOR)
-    return syncing.villages_of(db.session, who.account.region_code)
+    return service.villages_of(db.session, who.account.region_code)

@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from alerts.rosters import zone
 from api import scope
-from api.casework_schemas import (
+from api.errors import ApiBlueprint, invalid
+from api.schemas import CaseOut
+from api.schemas.casework import (
     ContactOut,
     MessageIn,
     MessageOut,
@@ -22,9 +24,7 @@ from api.casework_schemas import (
     TaskListOut,
     TaskOut,
 )
-from api.errors import ApiBlueprint, invalid
-from api.present import cases_out
-from api.schemas import CaseOut
+from api.services.present import cases_out
 from cases import referrals, relay, tasks
 from cases.police import record_police_report
 from core import clock

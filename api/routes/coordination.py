@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from api import coordinating, limits, scope
+from api import limits, scope
 from api.errors import ApiBlueprint
 from api.schemas import (
     AGENCY_CODE,
@@ -20,6 +20,7 @@ from api.schemas import (
     RoutingIn,
     RoutingOut,
 )
+from api.services import coordination as service
 from core import clock
 from core.db import db
 from core.errors import ApiError
@@ -54,7 +55,7 @@ def _agency(code: str) -> Agency:
 @bp.errors(403)
 def get_routing() -> dict[str, Any]:
     """Return the routing table."""
-    return {"rules": coordinating.routing_rules(db.session)}
+    return {"rules": service.routing_rules(db.session)}
 
 
 @bp.put("/routing")
@@ -68,7 +69,7 @@ def put_routing(body: dict[str, Any]) -> dict[str, Any]:
     would send to no police unit: refused with 422 routing_gaps, one line a place.
     """
     provinces = current_app.config["PROVINCES"]
-    removed, added = coordinating.replace_routing(db.session, body["rules"], provinces)
+    removed, added = service.replace_routing(db.session, body["rules"], provinces)
     db.session.commit()
     return {"removed": removed, "added": added}
 
@@ -78,7 +79,7 @@ def put_routing(body: dict[str, Any]) -> dict[str, Any]:
 @bp.errors(403, 404)
 def get_roster(agency_code: str) -> dict[str, Any]:
     """Return an agency's on-call roster and who is on call now."""
-    return coordinating.roster(db.session, _agency(agency_code), clock.now(), _zone())
+    return service.roster(db.session, _agency(agency_code), clock.now(), _zone())
 
 
 @bp.post("/rosters/<agency_code>")
@@ -88,9 +89,9 @@ def get_roster(agency_code: str) -> dict[str, Any]:
 def post_roster(body: dict[str, Any], agency_code: str) -> dict[str, Any]:
     """Put one of the agency's staff on call weekly, replacing whoever held those hours."""
     agency = _agency(agency_code)
-    coordinating.set_roster_slots(db.session, agency, body)
+    service.set_roster_slots(db.session, agency, body)
     db.session.commit()
-    return coordinating.roster(db.session, agency, clock.now(), _zone())
+    return service.roster(db.session, agency, clock.now(), _zone())
 
 
 @bp.get("/figures")
@@ -99,5 +100,5 @@ def post_roster(body: dict[str, Any], agency_code: str) -> dict[str, Any]:
 @bp.errors(403)
 def get_figures(query: dict[str, Any]) -> dict[str, Any]:
     """Return cases by category, priority and regency, week by week."""
-    weeks = coordinating.figures(db.session, query["from_"], query["to"], _zone())
+    weeks = service.figures(db.session, query["from_"], query["to"], _zone())
     return {"weeks": weeks}

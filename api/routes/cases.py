@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from api import limits, listing, scope
+from api import limits, scope
 from api.errors import ApiBlueprint, invalid
-from api.present import case_detail, cases_out
 from api.schemas import (
     CaseDetailOut,
     CaseListOut,
@@ -20,6 +19,8 @@ from api.schemas import (
     ReferIn,
     StatusIn,
 )
+from api.services import listing
+from api.services.present import case_detail, cases_out
 from cases import (
     Deployment,
     NotOnCase,

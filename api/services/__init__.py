@@ -1,0 +1,1 @@
+"""What the API's routes do beyond reading and answering: the logic behind each area."""
