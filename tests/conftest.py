@@ -53,7 +53,7 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Create a fresh schema once per run and load province 72 into it.
 
     The schema comes from the models (fast, and independent of the migration being current);
-    tests/core/test_migrations.py proves the migrations build the very same schema.
+    tests/models/test_migrations.py proves the migrations build the very same schema.
     """
     url = database_url(tmp_path_factory)
     app = create_app(test_config(url))

@@ -13,8 +13,8 @@ from core.crypto import lookup_hash
 from core.db import db
 from core.i18n import t
 from models import Account, Case, InboundMessage, InboundStatus, Outbox, Purpose, Role
-from tests.abuse.conftest import CHATTER, DANGER
 from tests.signing import Phone
+from tests.webhooks.limits.conftest import CHATTER, DANGER
 from webhooks.limits import short
 
 FAKES = 250

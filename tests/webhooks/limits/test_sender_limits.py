@@ -14,8 +14,8 @@ from core.config import ConfigError
 from core.db import db
 from core.i18n import t
 from models import Case, InboundStatus, Outbox, Purpose
-from tests.abuse.conftest import CHATTER, DANGER, rows_of
 from tests.signing import Phone, reply_to, run_worker
+from tests.webhooks.limits.conftest import CHATTER, DANGER, rows_of
 from webhooks import limits
 from webhooks.limits_admin import release_limited
 
