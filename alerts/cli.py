@@ -44,7 +44,7 @@ def run_due_command(now_text: str | None) -> None:
 def scheduler_command() -> None:
     """Run the scheduler process in the foreground (one leads; others stand by)."""
     _provider_chosen()
-    SchedulerProcess(current_app._get_current_object()).start()
+    SchedulerProcess(current_app._get_current_object()).start()  # type: ignore[attr-defined]  # the proxy's app
 
 
 def _provider_chosen() -> None:

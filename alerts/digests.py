@@ -87,7 +87,7 @@ def _digest(
         session,
         key=f"digest:{agency.id}:{slot.isoformat()}",
         purpose=Purpose.DIGEST,
-        to=officer.phone,  # type: ignore[arg-type]
+        to=officer.phone,
         channel="sms",
         body=digest_text(session, cases, slot, tz),
         account_id=officer.id,

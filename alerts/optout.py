@@ -35,9 +35,9 @@ def refused(session: Session, rows: Iterable[Outbox]) -> set[int]:
             Reporter.phone_hash.in_({r.to_hash for r in to_people}), Reporter.is_opted_out
         )
     ).all()
-    since = dict(found)
+    since: dict[str, datetime | None] = {phone_hash: at for phone_hash, at in found}
     return {
         r.id
         for r in to_people
-        if r.to_hash in since and (since[r.to_hash] is None or r.created_at > since[r.to_hash])
+        if r.to_hash in since and ((at := since[r.to_hash]) is None or r.created_at > at)
     }

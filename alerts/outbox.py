@@ -170,7 +170,7 @@ _IDS = select(Outbox.__table__.c.idempotency_key, Outbox.__table__.c.id).where(
 
 def drain(now: datetime, provider: Provider, worker: str, limit: int = 100) -> DrainStats:
     """Claim due rows, send each once, and record the outcomes."""
-    session = db.session()
+    session = db.scoped()
     claims = _claim(session, now, worker, limit)
     session.commit()
     return send_claimed(claims, provider, worker, now)
@@ -190,7 +190,7 @@ def send_claimed(
     claims: list[_Claim], provider: Provider, worker: str, now: datetime
 ) -> DrainStats:
     """Send claimed rows, each once, and record the outcomes (a commit each)."""
-    session = db.session()
+    session = db.scoped()
     stats = DrainStats(claimed=len(claims))
     for claim in claims:
         result = _attempt(session, claim, provider, now)
@@ -423,7 +423,7 @@ def notify_admins(session: Session, key: str, now: datetime, **params: Any) -> i
             session,
             key=f"admin:{key}:{hour}:{account.id}",
             purpose=Purpose.ADMIN,
-            to=account.phone,  # type: ignore[arg-type]
+            to=account.phone,
             channel="sms",
             body=t(key, **params),
             account_id=account.id,

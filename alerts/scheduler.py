@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from alerts import jobs
 from core import clock
-from core.db import db
+from core.db import affected, db
 from models import Lease
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,14 @@ def holder_id() -> str:
 def acquire_lease(holder: str, now: datetime, ttl: timedelta = LEASE_TTL) -> bool:
     """Take or renew the scheduler lease; False while another live process holds it."""
     expires = now + ttl
-    renewed = db.session.execute(
-        update(Lease)
-        .where(Lease.name == LEASE_NAME)
-        .where(or_(Lease.holder == holder, Lease.expires_at < now))
-        .values(holder=holder, expires_at=expires)
-    ).rowcount
+    renewed = affected(
+        db.session.execute(
+            update(Lease)
+            .where(Lease.name == LEASE_NAME)
+            .where(or_(Lease.holder == holder, Lease.expires_at < now))
+            .values(holder=holder, expires_at=expires)
+        )
+    )
     if not renewed:
         db.session.add(Lease(name=LEASE_NAME, holder=holder, expires_at=expires))
         try:

@@ -204,7 +204,7 @@ def _incident_case(session: Session, item: ReportIn, region: str, now: datetime)
     )
 
 
-def _same_incident(*where: ColumnElement[bool]) -> Select:
+def _same_incident(*where: ColumnElement[bool]) -> Select[Case]:
     """An open case of a category with a report matching `where`, the latest first."""
     return (
         select(Case)
@@ -573,7 +573,7 @@ def _move(
             case.assigned_account_id = actor.id
     case.closed_at = now if wanted in CLOSED else None
     kind = "acknowledged" if wanted == CaseStatus.DITERIMA and acknowledged else "status"
-    detail = {"from_status": current.value, "to_status": wanted.value}
+    detail: dict[str, str | bool] = {"from_status": current.value, "to_status": wanted.value}
     if reason:
         detail["reason"] = reason
     if by_sms:

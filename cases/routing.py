@@ -21,6 +21,7 @@ from typing import IO, NamedTuple
 from sqlalchemy import ColumnElement, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
+from core.db import affected
 from models import Agency, AgencyKind, AgencyRole, Region, RoutingRule
 
 CATEGORIES = (
@@ -186,7 +187,7 @@ def parse_rules(session: Session, text: str) -> list[RuleRow]:
     regions = set(session.scalars(select(Region.code)))
     rows: list[RuleRow] = []
     problems: list[str] = []
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[object, ...], int] = {}
     for record in reader:
         line = reader.line_num
         row, errors = _check_row(record, line, agencies, regions)
@@ -252,7 +253,7 @@ def replace_rules(session: Session, rows: list[RuleRow]) -> int:
     """Make these rows the whole routing table; return how many rules were removed."""
     # A bulk delete runs now, before the inserts, so a kept rule never meets its old self
     # in the unique index (the unit of work would insert first and delete after).
-    removed = session.execute(delete(RoutingRule)).rowcount
+    removed = affected(session.execute(delete(RoutingRule)))
     session.add_all(
         RoutingRule(
             category=r.category,

@@ -92,7 +92,7 @@ def is_allowed_type(content_type: str) -> bool:
 
 
 def _resolve(host: str) -> list[str]:
-    return [info[4][0] for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)]
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)]
 
 
 def check_public(host: str, resolve: Resolver = _resolve) -> None:

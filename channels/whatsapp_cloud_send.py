@@ -105,8 +105,9 @@ class WhatsAppCloudProvider:
             if not message_id:
                 return SendResult(SendOutcome.UNKNOWN, detail="answer without a message id")
             return SendResult(SendOutcome.SENT, message_id, None, "accepted")
-        error = data.get("error") if isinstance(data.get("error"), dict) else {}
-        code = error.get("code") if isinstance(error.get("code"), int) else None
+        error = data.get("error")
+        code = error.get("code") if isinstance(error, dict) else None
+        code = code if isinstance(code, int) else None
         outcome = classify(answer.status_code, code)
         # Meta's own message can quote the number, so only status and code go out.
         detail = f"cloud api http {answer.status_code} code {code}"

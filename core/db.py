@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -237,25 +237,33 @@ class Database:
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
-        self.session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
+        self.scoped: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
+        #: The session of this request or job: the scoped proxy, typed as the Session it stands for.
+        self.session: Session = cast(Session, self.scoped)
 
     def init_app(self, app: Flask) -> None:
         """Create the engine from the app's DATABASE_URL and tidy sessions after each request."""
         if self.engine is not None:
-            self.session.remove()
+            self.scoped.remove()
             self.engine.dispose()
         busy = float(app.config.get("SIGAP_SQLITE_BUSY_SECONDS") or SQLITE_BUSY_SECONDS)
         self.engine = make_engine(app.config["DATABASE_URL"], busy_seconds=busy)
-        self.session.configure(bind=self.engine)
+        self.scoped.configure(bind=self.engine)
         app.teardown_appcontext(self._teardown)
 
     def _teardown(self, _exc: BaseException | None) -> None:
-        self.session.remove()
+        self.remove()
+
+    def remove(self) -> None:
+        """Close this thread's session; the next use opens a fresh one."""
+        self.scoped.remove()
 
     def ping(self) -> bool:
         """Return whether the database answers."""
+        if self.engine is None:
+            return False
         try:
-            with self.engine.connect() as conn:  # type: ignore[union-attr]
+            with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             return True
         except Exception:
@@ -263,3 +271,8 @@ class Database:
 
 
 db = Database()
+
+
+def affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched (its result is a cursor result)."""
+    return cast(CursorResult[Any], result).rowcount

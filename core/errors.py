@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
@@ -28,8 +29,8 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def _body(code: str, message: str, fields: dict | None = None) -> dict:
-    body: dict = {"error": {"code": code, "message": message}}
+def _body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
     if fields:
         body["error"]["fields"] = fields
     return body

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from core.config import ROOT
@@ -21,6 +21,8 @@ _FILES = (
     ("villages.csv", RegionLevel.VILLAGE, "district_code"),
 )
 BATCH = 5000
+#: The regions table for bulk inserts (Core, not the unit of work).
+_REGIONS = cast(Table, Region.__table__)
 
 
 def read_rows(
@@ -44,7 +46,7 @@ def load_regions(
     """Insert missing regions and correct changed names; return (added, updated)."""
     existing = dict(session.execute(select(Region.code, Region.name)).all())
     added = updated = 0
-    pending: list[dict] = []
+    pending: list[dict[str, str | None]] = []
     for code, parent, level, name in read_rows(provinces):
         if code not in existing:
             pending.append({"code": code, "parent_code": parent, "level": level, "name": name})
@@ -53,11 +55,11 @@ def load_regions(
             session.get(Region, code).name = name  # type: ignore[union-attr]
             updated += 1
         if len(pending) >= BATCH:
-            session.execute(Region.__table__.insert(), pending)
+            session.execute(_REGIONS.insert(), pending)
             progress(len(pending))
             pending = []
     if pending:
-        session.execute(Region.__table__.insert(), pending)
+        session.execute(_REGIONS.insert(), pending)
         progress(len(pending))
     session.flush()
     return added, updated
@@ -91,7 +93,7 @@ def region_row(session: Session, code: str) -> RegionRow | None:
     A process running while places are renamed keeps the old names until it restarts; codes
     are never reused, so what a code means does not change under it.
     """
-    key = (str(session.get_bind().url), code)
+    key = (str(session.get_bind().engine.url), code)
     if key in _rows:
         return _rows[key]
     region = session.get(Region, code)

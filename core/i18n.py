@@ -32,7 +32,11 @@ def read_catalogue(directory: Path, lang: str) -> dict[str, str]:
         return {}
     with path.open("rb") as f:
         catalog = read_po(f, locale=lang)
-    return {m.id: m.string for m in catalog if m.id and m.string and isinstance(m.id, str)}
+    return {
+        m.id: m.string
+        for m in catalog
+        if m.id and isinstance(m.id, str) and m.string and isinstance(m.string, str)
+    }
 
 
 @functools.cache

@@ -147,11 +147,11 @@ def says_only_where(triage: Triage, text: str, gazetteer: Gazetteer | None) -> b
         return False
     places = [triage.location] if triage.location else []
     if gazetteer is not None:
-        places += [gazetteer.get(code) for code in triage.location_candidates]
+        candidates = (gazetteer.get(code) for code in triage.location_candidates)
+        places += [place for place in candidates if place is not None]
     named = {
         word
         for place in places
-        if place is not None
         for name in (place.name, place.district, place.regency)
         if name
         for word in _words(name)

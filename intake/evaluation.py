@@ -11,6 +11,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +33,7 @@ AMBIGUOUS = "AMBIGUOUS"
 _CHAIN_VOICE = re.compile(r"chain|hoax|hoaks|forward|broadcast|\bbc\b|scam|berantai", re.I)
 
 
-def load(path: str | Path) -> list[dict]:
+def load(path: str | Path) -> list[dict[str, Any]]:
     """Return the labelled messages of a JSON Lines file."""
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
@@ -45,7 +46,7 @@ def location_of(result: Triage) -> str | None:
     return AMBIGUOUS if result.location_candidates else None
 
 
-def is_chain(row: dict) -> bool:
+def is_chain(row: dict[str, Any]) -> bool:
     """Return whether the writer tagged the message as a chain message, hoax or scam."""
     return bool(_CHAIN_VOICE.search(str(row.get("voice") or "")))
 
@@ -54,7 +55,7 @@ def is_chain(row: dict) -> bool:
 class Outcome:
     """One labelled message and what triage made of it."""
 
-    row: dict
+    row: dict[str, Any]
     result: Triage
 
     @property
@@ -89,7 +90,7 @@ class Scores:
         return out
 
 
-def evaluate(name: str, rows: Iterable[dict], gazetteer: Gazetteer | None) -> Scores:
+def evaluate(name: str, rows: Iterable[dict[str, Any]], gazetteer: Gazetteer | None) -> Scores:
     """Triage every message afresh and compute the figures."""
     outcomes = [Outcome(row, triage_afresh(row["text"], gazetteer)) for row in rows]
     scores = Scores(name, outcomes)

@@ -16,7 +16,7 @@ _lock = threading.Lock()
 
 def current() -> Gazetteer | None:
     """The places loaded into this app's database (None when none are loaded)."""
-    key = str(db.engine.url)
+    key = str(db.session.get_bind().engine.url)
     if key not in _cache:
         with _lock:
             if key not in _cache:
@@ -31,7 +31,7 @@ def forget() -> None:
 
 
 def _build() -> Gazetteer:
-    began = not db.session().in_transaction()
+    began = not db.scoped().in_transaction()
     rows = db.session.execute(
         select(Region.code, Region.parent_code, Region.level, Region.name)
     ).all()

@@ -38,8 +38,8 @@ def expire_dialogs(now: datetime) -> str:
 
 def _expire(dialog: Dialog, now: datetime) -> None:
     state = dlg.DialogState.from_json(dialog.state)
-    reporter = db.session.get(Reporter, dialog.reporter_id)
-    first = db.session.get(InboundRow, dialog.inbound_message_id)
+    reporter = db.session.get_one(Reporter, dialog.reporter_id)
+    first = db.session.get_one(InboundRow, dialog.inbound_message_id)
     case = pipeline.file_dialog(db.session, reporter, first, state, dialog, now)
     dialog.status, dialog.state, dialog.updated_at = DialogStatus.EXPIRED, state.to_json(), now
     if reporter.may_contact is not False and not reporter.is_opted_out:

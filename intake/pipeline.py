@@ -369,7 +369,7 @@ def _open_dialog(session: Session, reporter: Reporter, now: datetime) -> Dialog 
 def _continue(session: Session, dialog: Dialog, row: InboundRow, text: str, now: datetime) -> str:
     """Take a reply to the question asked; ask again once if it answers nothing."""
     row.dialog_id = dialog.id  # erasure of the dialog's case reaches this message too
-    reporter = session.get(Reporter, dialog.reporter_id)
+    reporter = session.get_one(Reporter, dialog.reporter_id)
     state = dlg.DialogState.from_json(dialog.state)
     answer = _answer(session, reporter, state, text, now)
     if answer is dlg.Answer.SETTLED:
@@ -387,7 +387,8 @@ def _continue(session: Session, dialog: Dialog, row: InboundRow, text: str, now:
     dialog.state, dialog.updated_at = state.to_json(), now
     if state.priority == "darurat" and state.case_id is None:
         # What they added says someone is in danger now: do not wait for answers.
-        state.pending.insert(0, state.asked)
+        if state.asked is not None:
+            state.pending.insert(0, state.asked)
         return _proceed(session, reporter, row, state, now, dialog)
     return _question_text(state, reporter.language, before=t("q.unclear", reporter.language))
 
@@ -399,9 +400,10 @@ def _answer(
     if state.asked == dlg.PLACE:
         before = state.region_code
         answer = dlg.answer_place(state, text, gazetteer())
-        moved = state.region_code and state.region_code != before
-        if answer is dlg.Answer.SETTLED and state.case_id and moved:
-            relocate(session, _case(session, state), state.region_code, now)
+        moved_to = state.region_code if state.region_code != before else None
+        if answer is dlg.Answer.SETTLED and state.case_id and moved_to:
+            if (case := _case(session, state)) is not None:
+                relocate(session, case, moved_to, now)
         return answer
     if state.asked == dlg.STORY:
         return _story(state, text)
@@ -471,4 +473,4 @@ def warm_up() -> None:
     """
     places = gazetteer()
     triage("tolong", places)
-    db.session.remove()
+    db.remove()

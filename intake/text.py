@@ -85,7 +85,8 @@ def normalise(text: str, abbreviations: Mapping[str, str] | None = None) -> str:
 
 def default_abbreviations() -> dict[str, str]:
     """Return the abbreviation table from the triage lexicon."""
-    return lexicon.load("triage")["abbreviations"]
+    table: dict[str, str] = lexicon.load("triage")["abbreviations"]
+    return table
 
 
 @functools.cache

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import Column, exists, select
+from sqlalchemy import Column, Table, exists, select
 from sqlalchemy.orm import Session
 
 from channels import CHANNELS, ChannelError
@@ -55,7 +56,8 @@ def purge_inbound(session: Session, cutoff: datetime, limit: int) -> int:
     # Reports and dialogs keep their own copy; they only lose the pointer to the raw row.
     for column in _references():
         session.execute(column.table.update().where(column.in_(ids)).values({column: None}))
-    session.execute(InboundMessage.__table__.delete().where(InboundMessage.__table__.c.id.in_(ids)))
+    messages = cast(Table, InboundMessage.__table__)
+    session.execute(messages.delete().where(messages.c.id.in_(ids)))
     session.flush()
     return len(ids)
 

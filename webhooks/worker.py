@@ -101,7 +101,7 @@ class Worker:
 
     def run_once(self, batch: int = BATCH) -> int:
         """Interpret the waiting messages this worker can take now; return how many."""
-        session = db.session()
+        session = db.scoped()
         rows = list(session.scalars(_WAITING, {"limit": batch}))
         session.commit()  # end the read: each message gets its own transaction
         return sum(self.process(session, row) for row in rows)
@@ -121,7 +121,7 @@ class Worker:
         while not stop.is_set():
             try:
                 if time.monotonic() - beaten >= HEARTBEAT_EVERY:
-                    heartbeat(db.session(), self.name, clock.now(), HEARTBEAT_TTL)
+                    heartbeat(db.scoped(), self.name, clock.now(), HEARTBEAT_TTL)
                     beaten = time.monotonic()
                 done = self.run_once()
             except DBAPIError as exc:
@@ -133,7 +133,7 @@ class Worker:
                 stop.wait(POLL_SECONDS)
         self.close()
         with contextlib.suppress(DBAPIError):
-            heartbeat(db.session(), self.name, clock.now(), timedelta(0))  # gone at once
+            heartbeat(db.scoped(), self.name, clock.now(), timedelta(0))  # gone at once
         log.info("worker %s stopped after %d messages", self.name, self.processed)
 
     def close(self) -> None:

@@ -32,7 +32,7 @@ def migrated(make_app: Callable[..., Flask], fresh_db_url: str) -> Iterator[Flas
     assert result.exit_code == 0, result.output
     with app.app_context():
         acquire_lease("host:1", clock.now())
-        heartbeat(db.session(), "worker:host:2", clock.now(), HEARTBEAT_TTL)
+        heartbeat(db.scoped(), "worker:host:2", clock.now(), HEARTBEAT_TTL)
         yield app
         clock.unfreeze()
         db.session.rollback()
@@ -96,7 +96,7 @@ def test_not_ready_while_the_database_is_locked(migrated: Flask, fresh_db_url: s
 
 def test_not_ready_without_a_live_scheduler(migrated: Flask) -> None:
     clock.freeze(clock.now() + timedelta(minutes=5))  # the lease ran out: the leader died
-    heartbeat(db.session(), "worker:host:2", clock.now(), HEARTBEAT_TTL)
+    heartbeat(db.scoped(), "worker:host:2", clock.now(), HEARTBEAT_TTL)
     status, body = readyz(migrated)
     assert status == 503
     assert failing(body) == {"scheduler_leader"}
@@ -167,7 +167,7 @@ def test_not_ready_while_the_spool_is_not_draining(migrated: Flask) -> None:
         assert readyz(migrated)[0] == 200  # just spooled: on its way in
         clock.freeze(clock.now() + timedelta(minutes=6))
         acquire_lease("host:1", clock.now())
-        heartbeat(db.session(), "worker:host:2", clock.now(), HEARTBEAT_TTL)
+        heartbeat(db.scoped(), "worker:host:2", clock.now(), HEARTBEAT_TTL)
         db.session.commit()
         status, body = readyz(migrated)
         assert status == 503
