@@ -63,7 +63,7 @@ def send_digests(session: Session, now: datetime, tz: ZoneInfo) -> int:
     slot = last_digest_at(now, tz)
     written = 0
     for agency_id, cases in by_agency.items():
-        written += _digest(session, session.get(Agency, agency_id), cases, slot, now, tz)  # type: ignore[arg-type]
+        written += _digest(session, session.get_one(Agency, agency_id), cases, slot, now, tz)
     session.flush()
     return written
 

@@ -222,7 +222,7 @@ def alert_people(
             outbox.message(
                 key=f"alert:{case.id}:{agency.id}:{level}:{account.id}",
                 purpose=purpose,
-                to=account.phone,  # type: ignore[arg-type]
+                to=account.phone,  # type: ignore[arg-type]  # only accounts with a phone
                 channel="whatsapp" if template else "sms",
                 body=body,
                 content_sid=template,

@@ -63,7 +63,7 @@ def tell(
         outbox.message(
             key=f"{key}:{account.id}",
             purpose=purpose,
-            to=account.phone,  # type: ignore[arg-type]
+            to=account.phone,  # type: ignore[arg-type]  # only accounts with a phone, above
             channel="sms",
             body=body,
             case_id=case_id,

@@ -11,7 +11,7 @@ import json
 import logging
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import bindparam, case, select, update
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from alerts import optout
 from channels import (
     ChannelError,
+    ChannelKind,
     DeliveryStatus,
     Outgoing,
     Provider,
@@ -250,7 +251,7 @@ def _to_claim(row: Outbox, priority: str | None, now: datetime) -> _Claim:
     expires_at = row.created_at + validity if validity else None
     msg = Outgoing(
         to=row.to,
-        channel=row.channel,  # type: ignore[arg-type]
+        channel=cast(ChannelKind, row.channel),
         body=row.body,
         content_sid=row.content_sid,
         content_variables=json.loads(row.content_variables) if row.content_variables else None,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g, request
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api import tokens
 from cases import agency_on_case, find_case, is_on_case, referrals
@@ -49,7 +49,9 @@ def caller() -> Caller:
     return g.caller
 
 
-def inside(column: ColumnElement[str], region_code: str) -> ColumnElement[bool]:
+def inside(
+    column: ColumnElement[str] | InstrumentedAttribute[str], region_code: str
+) -> ColumnElement[bool]:
     """Say whether a region code column is a region or one of its parts (codes are prefixes)."""
     return or_(column == region_code, column.startswith(region_code + ".", autoescape=True))
 

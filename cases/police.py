@@ -115,7 +115,7 @@ def _notify(session: Session, case: Case, kind: str, now: datetime, tz: ZoneInfo
         places(session, case.region_code),
         ref=case.reference,
         category=category_label(case.category),
-        due=local_time(case.police_report_due_at, tz),  # type: ignore[arg-type]
+        due=local_time(case.police_report_due_at, tz),  # type: ignore[arg-type]  # set with the report
     )
     accounts = notices.tell(
         session,

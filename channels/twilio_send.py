@@ -237,7 +237,7 @@ def _same_content(msg: Outgoing, body: str) -> bool:
 def _twilio_code(value: object, status: int) -> int | None:
     """Return Twilio's error code, None when it sent none (the client then repeats the status)."""
     try:
-        code = int(value)  # type: ignore[call-overload]
+        code = int(value)  # type: ignore[call-overload]  # any JSON value: int() refuses the rest
     except (TypeError, ValueError, OverflowError):
         return None
     # Stored in an Integer column: a code wider than that is no code Twilio gives.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
@@ -102,11 +102,12 @@ def address_key(address: str | None) -> str:
 
 
 def _failures(session_: Session, column: Any, value: str, now: datetime) -> int:
-    return session_.scalar(
+    found = session_.scalar(
         select(func.count()).where(
             column == value, LoginAttempt.at > now - WINDOW, LoginAttempt.is_success.is_(False)
         )
     )
+    return found or 0
 
 
 def is_limited(session_: Session, typed: str, address: str | None, now: datetime) -> bool:
@@ -128,7 +129,7 @@ def record_attempt(
     session_.flush()
 
 
-def may_sign_in(account: Account | None) -> bool:
+def may_sign_in(account: Account | None) -> TypeGuard[Account]:
     return account is not None and account.is_active and account.role in CONSOLE_ROLES
 
 
@@ -159,13 +160,12 @@ def current(session_: Session, now: datetime) -> Caller | None:
     account = session_.get(Account, account_id)
     signed_in = datetime.fromtimestamp(session.get("signed_in_at", 0), now.tzinfo)
     seen = datetime.fromtimestamp(session.get("seen_at", 0), now.tzinfo)
-    over = (
+    if (
         not may_sign_in(account)
         or now - seen > IDLE
         or now - signed_in > ABSOLUTE
         or (account.password_changed_at is not None and account.password_changed_at > signed_in)
-    )
-    if over:
+    ):
         end()
         return None
     session["seen_at"] = now.timestamp()

@@ -36,7 +36,7 @@ def send(session: Session, account: Account, now: datetime) -> bool:
             LoginCode.account_id == account.id, LoginCode.created_at > now - auth.WINDOW
         )
     )
-    if recent >= SENDS_PER_WINDOW:
+    if (recent or 0) >= SENDS_PER_WINDOW:
         return False
     code = f"{secrets.randbelow(10**6):06d}"
     row = LoginCode(

@@ -53,9 +53,9 @@ def dashboard_figures(now: datetime) -> dict[str, Any]:
         ((start + timedelta(weeks=i)).strftime("%d-%m"), weeks.get(i, 0)) for i in range(WEEKS)
     ]
     regencies = Counter(".".join(c.region_code.split(".")[:2]) for c in found)
-    acked = [c for c in found if c.acknowledged_at is not None]
-    in_time = sum(1 for c in acked if c.acknowledged_at <= c.ack_due_at)
-    waits = [(c.acknowledged_at - c.opened_at).total_seconds() / 60 for c in acked]
+    acked = [(c, c.acknowledged_at) for c in found if c.acknowledged_at is not None]
+    in_time = sum(1 for c, at in acked if at <= c.ack_due_at)
+    waits = [(at - c.opened_at).total_seconds() / 60 for c, at in acked]
     due = [c for c in found if c.acknowledged_at is not None or c.ack_due_at <= now]
     return {
         "start": start,

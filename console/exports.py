@@ -54,7 +54,7 @@ def rows(
         .where(visible(who), Case.opened_at >= start, Case.opened_at < end)
         .order_by(Case.opened_at, Case.id)
     ).all()
-    codes = set()
+    codes: set[str] = set()
     for c in cases:
         parts = c.region_code.split(".")
         codes.update(".".join(parts[:i]) for i in (2, 3, 4) if len(parts) >= i)
@@ -70,7 +70,7 @@ def rows(
         def name(level: int, parts: list[str] = parts) -> str:
             return names.get(".".join(parts[:level]), "") if len(parts) >= level else ""
 
-        disability = {True: "ya", False: "tidak"}.get(c.victim_has_disability, "")
+        disability = {True: "ya", False: "tidak", None: ""}[c.victim_has_disability]
         out.append(
             (
                 c,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +38,7 @@ from cases import (
     acknowledge,
     add_note,
     change_status,
+    is_on_case,
     record_read,
     refer,
 )
@@ -348,7 +350,7 @@ def queue() -> ResponseReturnValue:
 # --- one case -------------------------------------------------------------------------------
 
 
-def _media(reports: list[Report]) -> dict[int, list[str]]:
+def _media(reports: Sequence[Report]) -> dict[int, list[str]]:
     """The kinds of file each report's message carried (references only: never fetched here)."""
     ids = {r.inbound_message_id: r.id for r in reports if r.inbound_message_id}
     if not ids:
@@ -390,7 +392,7 @@ def _case_view(who: scope.Caller, found: Case) -> dict[str, Any]:
     # The latest read of each reader, in the order they last read it.
     readers = {e.actor_account_id: e.at for e in events if e.kind == "read" and e.actor_account_id}
     works = who.role in scope.DEPLOYMENT_WIDE or (
-        who.role == Role.STAFF and scope.is_on_case(db.session, found, who.account)
+        who.role == Role.STAFF and is_on_case(db.session, found, who.account)
     )
     moves = TRANSITIONS[found.status]
     readable = scope.may_read_text(db.session, who, found)

@@ -84,9 +84,9 @@ class WriterGate:
 
     def release(self) -> None:
         """Let the next writer in (nothing if not held)."""
-        if self.held:
+        if self.held and self._fd is not None:
             self.held = False
-            fcntl.flock(self._fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         """Release and close the gate's file."""

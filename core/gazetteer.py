@@ -52,7 +52,7 @@ def load_regions(
             pending.append({"code": code, "parent_code": parent, "level": level, "name": name})
             added += 1
         elif existing[code] != name:
-            session.get(Region, code).name = name  # type: ignore[union-attr]
+            session.get_one(Region, code).name = name
             updated += 1
         if len(pending) >= BATCH:
             session.execute(_REGIONS.insert(), pending)

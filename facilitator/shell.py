@@ -31,7 +31,11 @@ def texts() -> dict[str, dict[str, str]]:
     for lang in LANGUAGES:
         with (CATALOGUE / f"{lang}.po").open("rb") as f:
             catalog = read_po(f, locale=lang)
-        out[lang] = {m.id: m.string for m in catalog if isinstance(m.id, str) and m.id and m.string}
+        out[lang] = {
+            m.id: m.string
+            for m in catalog
+            if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string
+        }
     return out
 
 

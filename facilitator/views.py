@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, request, send_from_directory
+from werkzeug.wrappers import Response as BaseResponse
 
 from facilitator import shell
 
@@ -41,9 +42,9 @@ def _headers(response: Response) -> Response:
 
 
 @bp.get("")
-def bare() -> Response:
+def bare() -> BaseResponse:
     """Send /app to /app/, the app's scope."""
-    return redirect("/app/", 308)  # type: ignore[return-value]
+    return redirect("/app/", 308)
 
 
 @bp.get("/")

@@ -11,9 +11,9 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from intake.places import Gazetteer
 from intake.triage import Triage, triage_afresh

@@ -401,9 +401,9 @@ def _answer(
         before = state.region_code
         answer = dlg.answer_place(state, text, gazetteer())
         moved_to = state.region_code if state.region_code != before else None
-        if answer is dlg.Answer.SETTLED and state.case_id and moved_to:
-            if (case := _case(session, state)) is not None:
-                relocate(session, case, moved_to, now)
+        settled = answer is dlg.Answer.SETTLED and state.case_id
+        if settled and moved_to and (case := _case(session, state)) is not None:
+            relocate(session, case, moved_to, now)
         return answer
     if state.asked == dlg.STORY:
         return _story(state, text)

@@ -99,7 +99,7 @@ class StateCollector(Collector):
                 InboundMessage.processed_at >= now - LATENCY_WINDOW
             )
         ).all()
-        seconds = [_age(done, received) for received, done in rows]
+        seconds = [_age(done, received) for received, done in rows if done is not None]
         family = GaugeMetricFamily(
             "sigap_interpretation_seconds",
             "Time from storing a message to its interpretation, over the last 15 minutes.",

@@ -39,13 +39,13 @@ def database_writable(engine: Engine) -> str | None:
         finally:
             conn.close()
         return None
-    with engine.connect() as conn:
-        conn.execute(text("SET statement_timeout = 1000"))
-        if conn.scalar(text("SELECT pg_is_in_recovery()")):
+    with engine.connect() as connection:
+        connection.execute(text("SET statement_timeout = 1000"))
+        if connection.scalar(text("SELECT pg_is_in_recovery()")):
             return "the database is a read-only replica"
-        if conn.scalar(text("SHOW transaction_read_only")) == "on":
+        if connection.scalar(text("SHOW transaction_read_only")) == "on":
             return "transactions are read-only"
-        conn.rollback()
+        connection.rollback()
     return None
 
 

@@ -87,7 +87,7 @@ def scrape() -> Response:
 @bp.get("/readyz")
 def readyz() -> tuple[dict[str, object], int]:
     """200 when every named check passes, 503 otherwise; JSON either way."""
-    now, engine = clock.now(), db.engine
+    now, engine = clock.now(), db.session.get_bind().engine
     scripts = ScriptDirectory.from_config(alembic_config(current_app.config["DATABASE_URL"]))
     with _reader() as session:
         ok, checks = ready.run(

@@ -6,12 +6,13 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from channels import InboundMessage, is_trusted_url
+from channels import ChannelKind, InboundMessage, is_trusted_url
 from channels.media import media_hosts
 from core import clock
 from core.crypto import lookup_hash
@@ -119,7 +120,7 @@ def as_message(row: InboundRow) -> InboundMessage:
     media = tuple(MediaRef(m["url"], m["content_type"]) for m in json.loads(row.media or "[]"))
     return InboundMessage(
         provider=row.provider,
-        channel=row.channel,
+        channel=cast(ChannelKind, row.channel),
         provider_message_id=row.provider_message_id,
         sender=row.sender,
         recipient="",

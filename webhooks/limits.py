@@ -238,7 +238,7 @@ def _new_senders_full(session: Session, row: InboundRow, now: datetime, limits: 
     group = pipeline.sender_group(row.channel, row.sender)
     cap = limits.new_sender_replies
     count = session.scalar(_GROUP_COUNT, {"group": group, "hour": windows(now)[0], "cap": cap})
-    return count >= cap
+    return (count or 0) >= cap
 
 
 def hold(row: InboundRow, reply: str, now: datetime) -> None:

@@ -162,9 +162,9 @@ class Worker:
             session.rollback()
             return False
         try:
-            if failure is not None:
-                raise failure
-            claims = _interpret(session, row, msg, reading, now, is_release, self.name)  # type: ignore[arg-type]
+            if reading is None:  # the reading failed: `failure` says why
+                raise failure or RuntimeError("message not read")
+            claims = _interpret(session, row, msg, reading, now, is_release, self.name)
         except OperationalError:
             # The database, not the message: locked or gone. Nothing was kept; the message
             # waits, and the loop tries again after a pause.

@@ -74,7 +74,7 @@ def ask_referral(body: dict[str, Any], reference: str) -> dict[str, Any]:
     """Ask another agency for a service on the case; the case stays where it is."""
     who, case = scope.case_to_work_on(db.session, reference)
     to_agency = _agency(body["agency"])
-    from_agency = who.agency if who.role == Role.STAFF else _primary(case)
+    from_agency = who.agency if who.role == Role.STAFF and who.agency else _primary(case)
     try:
         referral = referrals.ask(
             db.session,
@@ -170,7 +170,7 @@ def _primary(case: Case) -> Agency:
     ) or next((x for x in case.agencies if x.is_active), None)
     if link is None:
         raise ApiError(409, "no_agency", "The case has no active agency to refer from.")
-    return db.session.get(Agency, link.agency_id)  # type: ignore[return-value]
+    return db.session.get_one(Agency, link.agency_id)
 
 
 # --- follow-up tasks ------------------------------------------------------------------------

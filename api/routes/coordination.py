@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -43,7 +44,7 @@ def _zone() -> ZoneInfo:
 def _agency(code: str) -> Agency:
     """Return the agency a path names, or answer 404."""
     agency = None
-    if AGENCY_CODE.regex.match(code):
+    if cast("re.Pattern[str]", AGENCY_CODE.regex).match(code):
         agency = db.session.scalar(select(Agency).where(Agency.code == code.upper()))
     if agency is None:
         raise ApiError(404, "not_found", "No such agency.")

@@ -17,7 +17,7 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
-def filtered(who: Caller, filters: dict[str, Any], zone: ZoneInfo) -> Select[tuple[Case]]:
+def filtered(who: Caller, filters: dict[str, Any], zone: ZoneInfo) -> Select[Case]:
     """Return the query of the cases the caller may see that match the filters."""
     query = select(Case).where(visible(who))
     for name in ("status", "priority", "category"):
@@ -34,9 +34,7 @@ def filtered(who: Caller, filters: dict[str, Any], zone: ZoneInfo) -> Select[tup
     return query
 
 
-def page(
-    session: Session, query: Select[tuple[Case]], number: int, per_page: int
-) -> dict[str, Any]:
+def page(session: Session, query: Select[Case], number: int, per_page: int) -> dict[str, Any]:
     """Return one page of a case query, newest first, with its place in the whole."""
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     cases = session.scalars(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -61,7 +62,9 @@ def cases_out(session: Session, cases: list[Case]) -> list[dict[str, Any]]:
 def case_detail(session: Session, who: Caller, case: Case) -> dict[str, Any]:
     """Shape a case with its reports and timeline for CaseDetailOut."""
     readable = may_read_text(session, who, case)
-    reports = session.scalars(select(Report).where(Report.case_id == case.id).order_by(Report.id))
+    reports: Iterable[Report] = session.scalars(
+        select(Report).where(Report.case_id == case.id).order_by(Report.id)
+    )
     if who.role == Role.FACILITATOR:
         # A facilitator follows their own reports, not what other people told.
         reports = (r for r in reports if r.facilitator_id == who.account.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -225,7 +226,7 @@ def changes_since(
     return _changes(session, facilitator, latest), next_position, more
 
 
-def _settled_position(events: list[Any], position: int, now: datetime) -> int:
+def _settled_position(events: Sequence[Any], position: int, now: datetime) -> int:
     """Return the last event id before the first one too young to be sure of its neighbours."""
     for event_id, _case_id, at in events:
         if at > now - SETTLE:
@@ -250,13 +251,13 @@ def _changes(
     ):
         agencies[case_id].append(name)
     uuids: dict[int, list[str]] = {i: [] for i in latest}
-    for case_id, uuid in session.execute(
+    for of_case, uuid in session.execute(
         select(Report.case_id, Report.client_uuid).where(
             Report.case_id.in_(latest), Report.facilitator_id == facilitator.id
         )
     ):
-        if uuid:
-            uuids[case_id].append(uuid)
+        if uuid and of_case is not None:
+            uuids[of_case].append(uuid)
     order = sorted(cases, key=lambda c: (latest[c.id], c.id))
     return [
         {
