@@ -26,6 +26,7 @@ from alerts.digests import next_digest_at
 from alerts.messages import STAFF_LANG, alert_text, template_variables
 from alerts.rosters import OnCall, on_call_all
 from channels import alert_template
+from core.db import due_rows
 from core.i18n import t
 from models import (
     Account,
@@ -122,15 +123,8 @@ def start(
 
 def escalate(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) -> EscalationStats:
     """Take every due chain one step further, or stop it if its case was acknowledged."""
-    query = (
-        select(AlertChain)
-        .where(AlertChain.next_at <= now)
-        .order_by(AlertChain.next_at)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    chains = list(session.scalars(query))
+    due = select(AlertChain).where(AlertChain.next_at <= now)
+    chains = due_rows(session, due, AlertChain.next_at, limit=limit)
     if not chains:
         return EscalationStats()
     cases = {

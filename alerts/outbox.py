@@ -31,7 +31,7 @@ from channels import (
 from channels.base import StatusUpdate
 from core import metrics
 from core.crypto import lookup_hash
-from core.db import db
+from core.db import db, due_rows
 from core.i18n import t
 from models import Account, AlertChain, Case, Outbox, OutboxStatus, Purpose, Reporter, Role
 
@@ -212,14 +212,10 @@ def _claim(
         select(Outbox)
         .where(Outbox.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
         .where(Outbox.next_attempt_at <= now)
-        .order_by(Outbox.next_attempt_at)
-        .limit(limit)
     )
     if ids is not None:
         query = query.where(Outbox.id.in_(ids))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list(session.scalars(query))
+    rows = due_rows(session, query, Outbox.next_attempt_at, limit=limit)
     priorities = _priorities(session, rows)
     refused = optout.refused(session, rows)
     claims = []

@@ -24,7 +24,7 @@ from channels import ChannelError, InboundMessage, is_trusted_url
 from channels.media import MediaFetcher, media_hosts, source_for
 from core.config import instance_dir
 from core.crypto import keyring
-from core.db import db
+from core.db import db, due_rows
 from models import Case, CaseStatus, MediaFile, MediaStatus, Report
 from models import InboundMessage as InboundRow
 
@@ -147,12 +147,14 @@ def _fetch_one(media: MediaFile, now: datetime) -> None:
 
 def fetch_media(now: datetime) -> str:
     """Fetch due media, each in its own commit; attach any still without a case."""
-    due = db.session.scalars(
-        select(MediaFile)
-        .where(MediaFile.status == MediaStatus.PENDING, MediaFile.next_attempt_at <= now)
-        .order_by(MediaFile.id)
-        .limit(BATCH)
-    ).all()
+    due = due_rows(
+        db.session,
+        select(MediaFile).where(
+            MediaFile.status == MediaStatus.PENDING, MediaFile.next_attempt_at <= now
+        ),
+        MediaFile.id,
+        limit=BATCH,
+    )
     for media in due:
         _fetch_one(media, now)
         db.session.commit()
