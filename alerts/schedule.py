@@ -11,11 +11,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 
 from alerts import digests, escalation, outbox, summary
-from alerts.jobs import Job, register
 from alerts.rosters import zone
 from alerts.scheduler import holder_id
 from channels import make_provider
 from core.db import db
+from core.jobs import Job, register
 
 #: Interval triggers count from a fixed origin, so every process agrees on the moments.
 _ORIGIN = datetime(2024, 1, 1, tzinfo=UTC)

@@ -12,10 +12,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts import clusters
 from alerts.digests import DIGEST_TIMES
-from alerts.jobs import Job, register
 from alerts.rosters import zone
 from cases import police, tasks
 from core.db import db
+from core.jobs import Job, register
 
 #: Interval triggers count from a fixed origin, so every process agrees on the moments.
 _ORIGIN = datetime(2024, 1, 1, tzinfo=UTC)

@@ -9,10 +9,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy import select
 
-from alerts.jobs import Job, register
 from alerts.outbox import enqueue
 from core.db import db, due_rows
 from core.i18n import t
+from core.jobs import Job, register
 from intake import dialog as dlg
 from intake import pipeline
 from models import Dialog, DialogStatus, Reporter

@@ -8,7 +8,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the operator routes, the backup commands and the nightly backup job."""
-    from alerts.jobs import Job, register
+    from core.jobs import Job, register
     from ops import cli, jobs, views
 
     app.register_blueprint(views.bp)

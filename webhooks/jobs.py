@@ -10,10 +10,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
-from alerts.jobs import Job, register
 from alerts.outbox import notify_admins
 from channels import CHANNELS, ChannelError
 from core.db import db, due_rows
+from core.jobs import Job, register
 from models import InboundMessage as InboundRow
 from models import InboundStatus
 from webhooks import spool

@@ -11,9 +11,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy import func, select, update
 
-from alerts.jobs import Job, register
 from core import clock
 from core.db import db, due_rows
+from core.jobs import Job, register
 from models import InboundMessage as InboundRow
 from models import InboundStatus
 from webhooks import limits

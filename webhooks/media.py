@@ -19,12 +19,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.jobs import Job, register
 from channels import ChannelError, InboundMessage, is_trusted_url
 from channels.media import MediaFetcher, media_hosts, source_for
 from core.config import instance_dir
 from core.crypto import keyring
 from core.db import db, due_rows
+from core.jobs import Job, register
 from models import Case, CaseStatus, MediaFile, MediaStatus, Report
 from models import InboundMessage as InboundRow
 
