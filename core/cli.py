@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from core import deployment
 from core.config import ROOT, ConfigError
 from core.db import db
 from core.demo import seed_demo
@@ -77,7 +78,7 @@ def db_downgrade(revision: str) -> None:
 @one_line_errors
 def regions_load(load_all: bool) -> None:
     """Load the gazetteer; running it again changes nothing."""
-    provinces = None if load_all else set(current_app.config["PROVINCES"])
+    provinces = None if load_all else set(deployment.current().provinces)
     total = sum(1 for _ in read_rows(provinces))
     started = time.monotonic()
     with click.progressbar(length=total, label="regions", file=sys.stderr) as bar:
@@ -97,7 +98,7 @@ def seed_demo_command() -> None:
     from alerts.rosters import seed_demo_rosters
     from cases import seed_default_rules
 
-    load_regions(db.session, set(current_app.config["PROVINCES"]))
+    load_regions(db.session, set(deployment.current().provinces))
     added = seed_demo(db.session)
     rules = seed_default_rules(db.session)
     slots = seed_demo_rosters(db.session)

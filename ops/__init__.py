@@ -5,6 +5,8 @@ from __future__ import annotations
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
+from core import deployment
+
 
 def init_app(app: Flask) -> None:
     """Register the operator routes, the backup commands and the nightly backup job."""
@@ -14,5 +16,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.backup_command)
     app.cli.add_command(cli.restore_command)
-    zone = app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar"
+    zone = deployment.of(app).zone
     register(Job("ops.backup", CronTrigger(hour=2, minute=0, timezone=zone), jobs.nightly_backup))
