@@ -29,7 +29,7 @@ from channels import (
     facts_of,
 )
 from channels.base import StatusUpdate
-from core import metrics
+from core import metrics, retry
 from core.crypto import lookup_hash
 from core.db import db, due_rows
 from core.i18n import t
@@ -37,15 +37,6 @@ from models import Account, AlertChain, Case, Outbox, OutboxStatus, Purpose, Rep
 
 log = logging.getLogger(__name__)
 
-#: Wait before attempt n+1 after attempt n failed for a reason that may pass.
-BACKOFF = (
-    timedelta(seconds=30),
-    timedelta(minutes=2),
-    timedelta(minutes=10),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-)
-MAX_ATTEMPTS = len(BACKOFF) + 1
 #: A claim older than this is a worker that died mid-send: the next drain takes it back.
 CLAIM_TIMEOUT = timedelta(minutes=5)
 #: Messages that are part of a case's alert chain.
@@ -339,12 +330,13 @@ def _mark_sent(session: Session, row: Outbox, provider_id: str | None, now: date
 
 def _retry_or_bury(session: Session, row: Outbox, now: datetime, stats: DrainStats) -> None:
     """Schedule the next attempt with a growing delay, or dead-letter after the last."""
-    if row.attempts >= MAX_ATTEMPTS:
+    retry_at = retry.OUTBOX.next_attempt_at(row.attempts, now)
+    if retry_at is None:
         _bury(session, row, now, "attempts exhausted")
         stats.dead += 1
         return
     row.status = OutboxStatus.PENDING
-    row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+    row.next_attempt_at = retry_at
     stats.retried += 1
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -20,16 +20,6 @@ from models import InboundStatus
 from security import tombstones
 
 log = logging.getLogger(__name__)
-
-#: Delays before retrying a message whose interpretation failed, attempt by attempt.
-RETRY_DELAYS = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-)
-#: Attempts after which a failed message stays failed (and visible) instead of retrying.
-MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 
 
 _INSERT = insert(InboundRow).returning(InboundRow.id)
