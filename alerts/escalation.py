@@ -213,17 +213,16 @@ def alert_people(
             )
         sent[agency] = list(unique)
         rows += [
-            outbox.message(
+            outbox.message_to(
+                account,
                 key=f"alert:{case.id}:{agency.id}:{level}:{account.id}",
                 purpose=purpose,
-                to=account.phone,  # type: ignore[arg-type]
-                channel="whatsapp" if template else "sms",
                 body=body,
+                now=now,
+                case_id=case.id,
+                channel="whatsapp" if template else "sms",
                 content_sid=template,
                 content_variables=variables,
-                case_id=case.id,
-                account_id=account.id,
-                now=now,
             )
             for account in unique.values()
         ]
@@ -398,19 +397,9 @@ def confirm(session: Session, case: Case, account: Account, now: datetime, tz: Z
     """Tell the officer who acknowledged that it was recorded."""
     if not account.phone:
         return
-    outbox.enqueue(
-        session,
-        key=f"confirm:{case.id}:{account.id}",
-        purpose=Purpose.CONFIRMATION,
-        to=account.phone,
-        channel="sms",
-        body=t(
-            "alert.confirmed",
-            STAFF_LANG,
-            ref=case.reference,
-            time=now.astimezone(tz).strftime("%H:%M %Z"),
-        ),
-        case_id=case.id,
-        account_id=account.id,
-        now=now,
+    at = now.astimezone(tz).strftime("%H:%M %Z")
+    body = t("alert.confirmed", STAFF_LANG, ref=case.reference, time=at)
+    key = f"confirm:{case.id}:{account.id}"
+    outbox.enqueue_to(
+        session, account, key=key, purpose=Purpose.CONFIRMATION, body=body, now=now, case_id=case.id
     )

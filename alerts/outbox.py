@@ -117,6 +117,40 @@ def message(
     }
 
 
+def message_to(
+    account: Account,
+    *,
+    key: str,
+    purpose: Purpose,
+    body: str,
+    now: datetime,
+    case_id: int | None = None,
+    channel: str = "sms",
+    content_sid: str | None = None,
+    content_variables: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return the outbox row for a message to a staff member's phone, ready for `enqueue_all`."""
+    if account.phone is None:
+        raise ValueError(f"account {account.id} has no phone to write to")
+    return message(
+        key=key,
+        purpose=purpose,
+        to=account.phone,
+        channel=channel,
+        body=body,
+        content_sid=content_sid,
+        content_variables=content_variables,
+        case_id=case_id,
+        account_id=account.id,
+        now=now,
+    )
+
+
+def enqueue_to(session: Session, account: Account, **fields: Any) -> int:
+    """Write one message to a staff member's phone (`message_to`'s arguments); return its id."""
+    return enqueue_all(session, [message_to(account, **fields)])[0]
+
+
 def enqueue(session: Session, **fields: Any) -> int:
     """Write one message to send after commit (`message`'s arguments); return its row id."""
     return enqueue_all(session, [message(**fields)])[0]
@@ -406,17 +440,12 @@ def notify_admins(session: Session, key: str, now: datetime, **params: Any) -> i
             Account.phone.is_not(None),
         )
     ).all()
-    for account in staff:
-        enqueue(
-            session,
-            key=f"admin:{key}:{hour}:{account.id}",
-            purpose=Purpose.ADMIN,
-            to=account.phone,  # type: ignore[arg-type]
-            channel="sms",
-            body=t(key, **params),
-            account_id=account.id,
-            now=now,
-        )
+    body = t(key, **params)
+    rows = [
+        message_to(a, key=f"admin:{key}:{hour}:{a.id}", purpose=Purpose.ADMIN, body=body, now=now)
+        for a in staff
+    ]
+    enqueue_all(session, rows)
     return len(staff)
 
 
