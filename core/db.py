@@ -270,7 +270,7 @@ T = TypeVar("T")
 
 def due_rows(
     session: Session | scoped_session[Session],
-    query: Select[tuple[T]],
+    query: Select[T],
     *order_by: ColumnElement[Any] | QueryableAttribute[Any],
     limit: int,
 ) -> list[T]:
