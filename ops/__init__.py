@@ -1,4 +1,4 @@
-"""Operating SIGAP: metrics, readiness, backups."""
+"""Operating SIGAP: metrics, readiness, backups, demo data."""
 
 from __future__ import annotations
 
@@ -16,5 +16,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.backup_command)
     app.cli.add_command(cli.restore_command)
+    app.cli.add_command(cli.seed_cli)
     zone = deployment.of(app).zone
     register(Job("ops.backup", CronTrigger(hour=2, minute=0, timezone=zone), jobs.nightly_backup))
