@@ -16,7 +16,7 @@ from alerts import jobs, rosters
 from alerts.schedule import register_jobs
 from alerts.scheduler import SchedulerProcess
 from channels import ChannelError, make_provider, normalize_phone
-from core import clock
+from core import clock, deployment
 from core.cli import one_line_errors
 from core.crypto import lookup_hash
 from core.db import db
@@ -165,7 +165,7 @@ def roster_override(
 @one_line_errors
 def roster_show(agency_code: str, at_text: str | None) -> None:
     """Print the weekly pattern, the overrides still to come, and who is on call."""
-    agency, tz = _agency(agency_code), rosters.zone()
+    agency, tz = _agency(agency_code), deployment.current().tz
     at = _moment(at_text, "--at")
     slots = db.session.scalars(
         select(RosterSlot)
@@ -209,4 +209,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(roster_cli)
-    register_jobs(app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar")
+    register_jobs(deployment.of(app).zone)

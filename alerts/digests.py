@@ -83,16 +83,9 @@ def _digest(
     if officer is None:
         outbox.notify_admins(session, "alert.admin.nobody", now, agency=agency.code, ref="-")
         return 0
-    outbox.enqueue(
-        session,
-        key=f"digest:{agency.id}:{slot.isoformat()}",
-        purpose=Purpose.DIGEST,
-        to=officer.phone,
-        channel="sms",
-        body=digest_text(session, cases, slot, tz),
-        account_id=officer.id,
-        now=now,
-    )
+    body = digest_text(session, cases, slot, tz)
+    key = f"digest:{agency.id}:{slot.isoformat()}"
+    outbox.enqueue_to(session, officer, key=key, purpose=Purpose.DIGEST, body=body, now=now)
     return 1
 
 

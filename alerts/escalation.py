@@ -26,6 +26,7 @@ from alerts.digests import next_digest_at
 from alerts.messages import STAFF_LANG, alert_text, template_variables
 from alerts.rosters import OnCall, on_call_all
 from channels import alert_template
+from core.db import due_rows
 from core.i18n import t
 from models import (
     Account,
@@ -122,15 +123,8 @@ def start(
 
 def escalate(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) -> EscalationStats:
     """Take every due chain one step further, or stop it if its case was acknowledged."""
-    query = (
-        select(AlertChain)
-        .where(AlertChain.next_at <= now)
-        .order_by(AlertChain.next_at)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    chains = list(session.scalars(query))
+    due = select(AlertChain).where(AlertChain.next_at <= now)
+    chains = due_rows(session, due, AlertChain.next_at, limit=limit)
     if not chains:
         return EscalationStats()
     cases = {
@@ -219,17 +213,16 @@ def alert_people(
             )
         sent[agency] = list(unique)
         rows += [
-            outbox.message(
+            outbox.message_to(
+                account,
                 key=f"alert:{case.id}:{agency.id}:{level}:{account.id}",
                 purpose=purpose,
-                to=account.phone,  # type: ignore[arg-type]  # only accounts with a phone
-                channel="whatsapp" if template else "sms",
                 body=body,
+                now=now,
+                case_id=case.id,
+                channel="whatsapp" if template else "sms",
                 content_sid=template,
                 content_variables=variables,
-                case_id=case.id,
-                account_id=account.id,
-                now=now,
             )
             for account in unique.values()
         ]
@@ -404,19 +397,9 @@ def confirm(session: Session, case: Case, account: Account, now: datetime, tz: Z
     """Tell the officer who acknowledged that it was recorded."""
     if not account.phone:
         return
-    outbox.enqueue(
-        session,
-        key=f"confirm:{case.id}:{account.id}",
-        purpose=Purpose.CONFIRMATION,
-        to=account.phone,
-        channel="sms",
-        body=t(
-            "alert.confirmed",
-            STAFF_LANG,
-            ref=case.reference,
-            time=now.astimezone(tz).strftime("%H:%M %Z"),
-        ),
-        case_id=case.id,
-        account_id=account.id,
-        now=now,
+    at = now.astimezone(tz).strftime("%H:%M %Z")
+    body = t("alert.confirmed", STAFF_LANG, ref=case.reference, time=at)
+    key = f"confirm:{case.id}:{account.id}"
+    outbox.enqueue_to(
+        session, account, key=key, purpose=Purpose.CONFIRMATION, body=body, now=now, case_id=case.id
     )

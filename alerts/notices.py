@@ -60,15 +60,8 @@ def tell(
     """Write one SMS per person (once per key and person); return who was written to."""
     unique = {p.id: p for p in people if p.phone}
     rows = [
-        outbox.message(
-            key=f"{key}:{account.id}",
-            purpose=purpose,
-            to=account.phone,  # type: ignore[arg-type]  # only accounts with a phone, above
-            channel="sms",
-            body=body,
-            case_id=case_id,
-            account_id=account.id,
-            now=now,
+        outbox.message_to(
+            account, key=f"{key}:{account.id}", purpose=purpose, body=body, now=now, case_id=case_id
         )
         for account in unique.values()
     ]

@@ -11,13 +11,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from alerts import escalation
-from alerts.rosters import zone
+from core import deployment
 from models import Account, Agency, Case
 
 
 def case_routed(session: Session, case: Case, agencies: list[Agency], now: datetime) -> None:
     """Start alerting the on-call officers of agencies newly responsible for a case."""
-    escalation.start(session, case, agencies, now, zone())
+    escalation.start(session, case, agencies, now, deployment.current().tz)
 
 
 def case_acknowledged(session: Session, case: Case, account: Account | None, now: datetime) -> None:
@@ -26,7 +26,7 @@ def case_acknowledged(session: Session, case: Case, account: Account | None, now
     # every agency on the case, so all its chains stop.
     escalation.stop_case(session, case, "acknowledged", now)
     if account is not None:
-        escalation.confirm(session, case, account, now, zone())
+        escalation.confirm(session, case, account, now, deployment.current().tz)
 
 
 def agency_acknowledged(session: Session, case: Case, account: Account, now: datetime) -> bool:
@@ -38,7 +38,7 @@ def agency_acknowledged(session: Session, case: Case, account: Account, now: dat
         session, case, account.agency_id, "acknowledged", now
     ):
         return False
-    escalation.confirm(session, case, account, now, zone())
+    escalation.confirm(session, case, account, now, deployment.current().tz)
     return True
 
 

@@ -30,23 +30,14 @@ from channels import (
     facts_of,
 )
 from channels.base import StatusUpdate
-from core import metrics
+from core import metrics, retry
 from core.crypto import lookup_hash
-from core.db import db
+from core.db import db, due_rows
 from core.i18n import t
 from models import Account, AlertChain, Case, Outbox, OutboxStatus, Purpose, Reporter, Role
 
 log = logging.getLogger(__name__)
 
-#: Wait before attempt n+1 after attempt n failed for a reason that may pass.
-BACKOFF = (
-    timedelta(seconds=30),
-    timedelta(minutes=2),
-    timedelta(minutes=10),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-)
-MAX_ATTEMPTS = len(BACKOFF) + 1
 #: A claim older than this is a worker that died mid-send: the next drain takes it back.
 CLAIM_TIMEOUT = timedelta(minutes=5)
 #: Messages that are part of a case's alert chain.
@@ -125,6 +116,40 @@ def message(
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+def message_to(
+    account: Account,
+    *,
+    key: str,
+    purpose: Purpose,
+    body: str,
+    now: datetime,
+    case_id: int | None = None,
+    channel: str = "sms",
+    content_sid: str | None = None,
+    content_variables: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return the outbox row for a message to a staff member's phone, ready for `enqueue_all`."""
+    if account.phone is None:
+        raise ValueError(f"account {account.id} has no phone to write to")
+    return message(
+        key=key,
+        purpose=purpose,
+        to=account.phone,
+        channel=channel,
+        body=body,
+        content_sid=content_sid,
+        content_variables=content_variables,
+        case_id=case_id,
+        account_id=account.id,
+        now=now,
+    )
+
+
+def enqueue_to(session: Session, account: Account, **fields: Any) -> int:
+    """Write one message to a staff member's phone (`message_to`'s arguments); return its id."""
+    return enqueue_all(session, [message_to(account, **fields)])[0]
 
 
 def enqueue(session: Session, **fields: Any) -> int:
@@ -213,14 +238,10 @@ def _claim(
         select(Outbox)
         .where(Outbox.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
         .where(Outbox.next_attempt_at <= now)
-        .order_by(Outbox.next_attempt_at)
-        .limit(limit)
     )
     if ids is not None:
         query = query.where(Outbox.id.in_(ids))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list(session.scalars(query))
+    rows = due_rows(session, query, Outbox.next_attempt_at, limit=limit)
     priorities = _priorities(session, rows)
     refused = optout.refused(session, rows)
     claims = []
@@ -344,12 +365,13 @@ def _mark_sent(session: Session, row: Outbox, provider_id: str | None, now: date
 
 def _retry_or_bury(session: Session, row: Outbox, now: datetime, stats: DrainStats) -> None:
     """Schedule the next attempt with a growing delay, or dead-letter after the last."""
-    if row.attempts >= MAX_ATTEMPTS:
+    retry_at = retry.OUTBOX.next_attempt_at(row.attempts, now)
+    if retry_at is None:
         _bury(session, row, now, "attempts exhausted")
         stats.dead += 1
         return
     row.status = OutboxStatus.PENDING
-    row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+    row.next_attempt_at = retry_at
     stats.retried += 1
 
 
@@ -419,17 +441,12 @@ def notify_admins(session: Session, key: str, now: datetime, **params: Any) -> i
             Account.phone.is_not(None),
         )
     ).all()
-    for account in staff:
-        enqueue(
-            session,
-            key=f"admin:{key}:{hour}:{account.id}",
-            purpose=Purpose.ADMIN,
-            to=account.phone,
-            channel="sms",
-            body=t(key, **params),
-            account_id=account.id,
-            now=now,
-        )
+    body = t(key, **params)
+    rows = [
+        message_to(a, key=f"admin:{key}:{hour}:{a.id}", purpose=Purpose.ADMIN, body=body, now=now)
+        for a in staff
+    ]
+    enqueue_all(session, rows)
     return len(staff)
 
 

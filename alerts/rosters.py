@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from core import deployment
 from models import Account, Agency, Role, RosterOverride, RosterRole, RosterSlot
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -33,7 +33,7 @@ class OnCall:
 
 def zone() -> ZoneInfo:
     """Return the deployment's zone (SIGAP_TIMEZONE)."""
-    return ZoneInfo(current_app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar")
+    return deployment.current().tz
 
 
 def covers(weekday: int, starts: time, ends: time, local: datetime) -> bool:

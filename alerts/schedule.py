@@ -11,11 +11,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 
 from alerts import digests, escalation, outbox, summary
-from alerts.jobs import Job, register
-from alerts.rosters import zone
 from alerts.scheduler import holder_id
 from channels import make_provider
+from core import deployment
 from core.db import db
+from core.jobs import Job, register
 
 #: Interval triggers count from a fixed origin, so every process agrees on the moments.
 _ORIGIN = datetime(2024, 1, 1, tzinfo=UTC)
@@ -44,21 +44,21 @@ def drain_outbox(now: datetime) -> str:
 
 def escalate(now: datetime) -> str:
     """Escalate every chain that is due."""
-    stats = escalation.escalate(db.session, now, zone())
+    stats = escalation.escalate(db.session, now, deployment.current().tz)
     db.session.commit()
     return str(stats)
 
 
 def send_digests(now: datetime) -> str:
     """Write the digests due now."""
-    written = digests.send_digests(db.session, now, zone())
+    written = digests.send_digests(db.session, now, deployment.current().tz)
     db.session.commit()
     return f"{written} digests"
 
 
 def send_weekly_summary(now: datetime) -> str:
     """Write last week's summary to the coordinators."""
-    written = summary.send_weekly_summary(db.session, now, zone())
+    written = summary.send_weekly_summary(db.session, now, deployment.current().tz)
     db.session.commit()
     return f"{written} summaries"
 

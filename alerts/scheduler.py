@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from alerts import jobs
 from core import clock
 from core.db import affected, db
+from core.jobs import registered
 from models import Lease
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class SchedulerProcess:
         if not self.is_leader:
             return
         with self.app.app_context():
-            job = {j.name: j for j in jobs.registered()}[name]
+            job = {j.name: j for j in registered()}[name]
             outcome = jobs.run_if_due(job, clock.now())
             if outcome is not None:
                 log.info("job %s: %s", name, outcome)
@@ -104,7 +105,7 @@ class SchedulerProcess:
             IntervalTrigger(seconds=self.ttl.total_seconds() / 4),
             id="heartbeat",
         )
-        for job in jobs.registered():
+        for job in registered():
             self.scheduler.add_job(
                 self.fire,
                 job.trigger,
@@ -114,7 +115,7 @@ class SchedulerProcess:
                 misfire_grace_time=int(job.grace.total_seconds()),
                 max_instances=1,
             )
-        log.info("scheduler started with %d jobs", len(jobs.registered()))
+        log.info("scheduler started with %d jobs", len(registered()))
         try:
             self.scheduler.start()
         finally:

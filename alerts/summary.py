@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts import outbox
 from alerts.messages import SMS_SEGMENT, STAFF_LANG, category_label, duration, places, sms_units
+from alerts.notices import coordinators, tell
 from core.i18n import t
-from models import Account, Case, Purpose, Role
+from models import Case, Purpose
 
 
 def week_before(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -79,22 +79,8 @@ def send_weekly_summary(session: Session, now: datetime, tz: ZoneInfo) -> int:
     start, end = week_before(now, tz)
     figures = weekly_figures(session, start, end)
     body = summary_text(figures, start, end, tz)
-    coordinators = session.scalars(
-        select(Account).where(Account.role == Role.COORDINATOR, Account.is_active)
-    ).all()
-    written = 0
-    for account in coordinators:
-        if not account.phone:
-            continue
-        outbox.enqueue(
-            session,
-            key=f"summary:{start.date().isoformat()}:{account.id}",
-            purpose=Purpose.SUMMARY,
-            to=account.phone,
-            channel="sms",
-            body=body,
-            account_id=account.id,
-            now=now,
-        )
-        written += 1
-    return written
+    key = f"summary:{start.date().isoformat()}"
+    told = tell(
+        session, coordinators(session), key=key, body=body, purpose=Purpose.SUMMARY, now=now
+    )
+    return len(told)

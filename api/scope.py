@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, g, request
+from flask import g, request
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api import tokens
 from cases import agency_on_case, find_case, is_on_case, referrals
-from core import clock
+from core import clock, deployment
 from core.db import db
 from core.errors import ApiError
 from models import Account, Agency, Case, Report, Role
@@ -59,7 +59,7 @@ def inside(
 def visible(who: Caller) -> ColumnElement[bool]:
     """Return the condition on Case that keeps only the cases the caller may see."""
     if who.role in DEPLOYMENT_WIDE:
-        provinces = current_app.config["PROVINCES"]
+        provinces = deployment.current().provinces
         return or_(*(inside(Case.region_code, p) for p in provinces)) if provinces else true()
     if who.role == Role.FACILITATOR:
         return exists().where(Report.case_id == Case.id, Report.facilitator_id == who.account.id)

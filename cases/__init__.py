@@ -5,7 +5,6 @@ Services flush and never commit; the caller owns the transaction.
 
 from cases.commands import COMMAND_KINDS, handle_command
 from cases.operations import (
-    Deployment,
     FiledReport,
     NotOnCase,
     ReferralRefused,
@@ -25,6 +24,7 @@ from cases.operations import (
 from cases.routing import RoutingFileError, route, seed_default_rules
 from cases.timeline import TimelineIsAppendOnly
 from cases.workflow import AWAITING_ACK, CLOSED, ReasonRequired, TransitionNotAllowed
+from core.deployment import Deployment
 
 __all__ = [
     "AWAITING_ACK",

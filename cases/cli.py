@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import IO
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 
 from cases import routing
+from core import deployment
 from core.cli import one_line_errors
 from core.db import db
 
@@ -35,7 +36,7 @@ def import_command(file: IO[str], dry_run: bool) -> None:
     the police, is refused too, with each place and the cases it would leave bare.
     """
     try:
-        provinces = current_app.config["PROVINCES"]
+        provinces = deployment.current().provinces
         removed, added = routing.import_rules(db.session, file.read(), provinces)
     except routing.RoutingFileError as exc:
         db.session.rollback()
@@ -76,4 +77,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(routing_cli)
     from cases import jobs
 
-    jobs.register_jobs(app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar")
+    jobs.register_jobs(deployment.of(app).zone)

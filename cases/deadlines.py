@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.deployment import DEFAULT_ZONE
+
 
 @dataclass(frozen=True)
 class Within:
@@ -26,7 +28,6 @@ ACK_WITHIN: dict[str, Within] = {
 #: art. 41); other categories have no such deadline.
 POLICE_REPORT_WITHIN: dict[str, timedelta] = {"kekerasan_seksual": timedelta(hours=72)}
 
-DEFAULT_ZONE = "Asia/Makassar"
 _SATURDAY = 5
 
 

@@ -12,10 +12,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts import clusters
 from alerts.digests import DIGEST_TIMES
-from alerts.jobs import Job, register
-from alerts.rosters import zone
 from cases import police, tasks
+from core import deployment
 from core.db import db
+from core.jobs import Job, register
 
 #: Interval triggers count from a fixed origin, so every process agrees on the moments.
 _ORIGIN = datetime(2024, 1, 1, tzinfo=UTC)
@@ -23,21 +23,21 @@ _ORIGIN = datetime(2024, 1, 1, tzinfo=UTC)
 
 def police_deadlines(now: datetime) -> str:
     """Remind at 48 hours and escalate at 72 hours the unreported sexual-violence cases."""
-    done = police.check_deadlines(db.session, now, zone())
+    done = police.check_deadlines(db.session, now, deployment.current().tz)
     db.session.commit()
     return f"reminded {done[police.REMINDER]}, escalated {done[police.OVERDUE]}"
 
 
 def task_reminders(now: datetime) -> str:
     """Tell agencies of their follow-up tasks that have come due."""
-    done = tasks.remind_due(db.session, now, zone())
+    done = tasks.remind_due(db.session, now, deployment.current().tz)
     db.session.commit()
     return f"{done} tasks reminded"
 
 
 def task_digests(now: datetime) -> str:
     """Send each agency its open follow-up tasks at the digest times."""
-    done = tasks.send_digests(db.session, now, zone())
+    done = tasks.send_digests(db.session, now, deployment.current().tz)
     db.session.commit()
     return f"{done} task digests"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from alerts import notify
 from cases import references, simfoni, timeline, workflow
-from cases.deadlines import DEFAULT_ZONE, ack_due, police_report_due
+from cases.deadlines import ack_due, police_report_due
 from cases.routing import CATEGORIES, PRIORITIES, VICTIMS, route
 from cases.workflow import AWAITING_ACK, CLOSED
+from core.deployment import Deployment
 from core.gazetteer import region_row
 from models import (
     Account,
@@ -79,20 +79,6 @@ class FiledReport:
     joined: bool
     is_new: bool
     reference: str
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """What services need to know of the deployment, passed in rather than read from Flask."""
-
-    #: Where a case with no known place goes: the deployment's first province.
-    fallback_region: str = "72"
-    zone: str = DEFAULT_ZONE
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Deployment:
-        """Build from the app's configuration (PROVINCES, SIGAP_TIMEZONE)."""
-        return cls(config["PROVINCES"][0], config.get("SIGAP_TIMEZONE") or DEFAULT_ZONE)
 
 
 DEFAULT_DEPLOYMENT = Deployment()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from alerts import notices
 from alerts.messages import SMS_SEGMENT, STAFF_LANG, local_time, sms_units
 from cases import timeline
+from core.db import due_rows
 from core.i18n import t
 from models import Account, Agency, Case, FollowUpTask, Purpose
 
@@ -72,13 +73,14 @@ def complete(
 
 def remind_due(session: Session, now: datetime, tz: ZoneInfo) -> int:
     """Tell each due task's agency once, by its on-call officer; return tasks reminded."""
-    due = session.scalars(
+    due = due_rows(
+        session,
         select(FollowUpTask)
         .where(FollowUpTask.reminded_at.is_(None), FollowUpTask.due_at <= now)
-        .where(FollowUpTask.done_at.is_(None))
-        .order_by(FollowUpTask.due_at)
-        .limit(500)
-    ).all()
+        .where(FollowUpTask.done_at.is_(None)),
+        FollowUpTask.due_at,
+        limit=500,
+    )
     for task in due:
         task.reminded_at = now
         case = session.get(Case, task.case_id)

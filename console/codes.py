@@ -47,16 +47,9 @@ def send(session: Session, account: Account, now: datetime) -> bool:
     )
     session.add(row)
     session.flush()
-    outbox.enqueue(
-        session,
-        key=f"login-code:{row.id}",
-        purpose=Purpose.LOGIN_CODE,
-        to=account.phone,
-        channel="sms",
-        body=i18n.t("console.sms_code", code=code),
-        account_id=account.id,
-        now=now,
-    )
+    body = i18n.t("console.sms_code", code=code)
+    key = f"login-code:{row.id}"
+    outbox.enqueue_to(session, account, key=key, purpose=Purpose.LOGIN_CODE, body=body, now=now)
     return True
 
 

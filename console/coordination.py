@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import segno
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from cases import routing
 from channels import ChannelError, normalize_phone
 from console import charts, exports, i18n, passwords
 from console.views import bp, require, zone
-from core import clock
+from core import clock, deployment
 from core.crypto import lookup_hash
 from core.db import db
 from models import Account, Agency, Case, Region, Role, RosterRole
@@ -104,7 +104,7 @@ def routing_page() -> ResponseReturnValue:
     if request.method == "POST":
         text = request.form.get("rules", "")
         try:
-            provinces = current_app.config["PROVINCES"]
+            provinces = list(deployment.current().provinces)
             removed, added = routing.import_rules(db.session, text, provinces)
         except ValueError as exc:
             # RoutingFileError and every other refusal of the routing service (gaps

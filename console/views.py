@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -47,6 +46,7 @@ from cases.routing import CATEGORIES, PRIORITIES, VICTIMS
 from cases.workflow import TRANSITIONS
 from console import auth, codes, i18n, passwords, work
 from core import clock
+from core import deployment as deployments
 from core.db import db
 from core.errors import ApiError
 from models import (
@@ -71,11 +71,11 @@ QUEUE_LIMIT = 100
 
 
 def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar")
+    return deployments.current().tz
 
 
 def deployment() -> Deployment:
-    return Deployment.from_config(current_app.config)
+    return deployments.current()
 
 
 @bp.before_request

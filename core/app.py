@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from core import config as config_mod
-from core import crypto, logs
+from core import crypto, deployment, logs
 from core.db import db
 
 
@@ -22,6 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or 1024 * 1024
     crypto.install(app.config["SIGAP_DATA_KEY"])
     db.init_app(app)
+    deployment.init_app(app)
     _configure_logging(app)
     _register(app)
     return app

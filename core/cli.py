@@ -17,15 +17,14 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from core import deployment
 from core.config import ROOT, ConfigError
 from core.db import db
-from core.demo import seed_demo
 from core.gazetteer import count_by_level, load_regions, read_rows
 from models import Agency
 
 db_cli = AppGroup("db", help="The database schema.")
 regions_cli = AppGroup("regions", help="The Kemendagri gazetteer.")
-seed_cli = AppGroup("seed", help="Demo data.")
 agencies_cli = AppGroup("agencies", help="The agencies cases are routed to.")
 
 
@@ -77,7 +76,7 @@ def db_downgrade(revision: str) -> None:
 @one_line_errors
 def regions_load(load_all: bool) -> None:
     """Load the gazetteer; running it again changes nothing."""
-    provinces = None if load_all else set(current_app.config["PROVINCES"])
+    provinces = None if load_all else set(deployment.current().provinces)
     total = sum(1 for _ in read_rows(provinces))
     started = time.monotonic()
     with click.progressbar(length=total, label="regions", file=sys.stderr) as bar:
@@ -87,24 +86,6 @@ def regions_load(load_all: bool) -> None:
     click.echo(
         f"regions: {added} added, {updated} renamed in {time.monotonic() - started:.1f}s; "
         + ", ".join(f"{n} {level}" for level, n in sorted(counts.items()))
-    )
-
-
-@seed_cli.command("demo")
-@one_line_errors
-def seed_demo_command() -> None:
-    """Load the gazetteer and demo agencies, staff and rosters if absent."""
-    from alerts.rosters import seed_demo_rosters
-    from cases import seed_default_rules
-
-    load_regions(db.session, set(current_app.config["PROVINCES"]))
-    added = seed_demo(db.session)
-    rules = seed_default_rules(db.session)
-    slots = seed_demo_rosters(db.session)
-    db.session.commit()
-    click.echo(
-        f"demo: {added['agencies']} agencies, {added['accounts']} accounts, "
-        f"{rules} routing rules, {slots} roster slots added"
     )
 
 
@@ -172,6 +153,6 @@ Stop with Ctrl-C.
 
 def init_app(app: Flask) -> None:
     """Register the core commands."""
-    for group in (db_cli, regions_cli, seed_cli, agencies_cli):
+    for group in (db_cli, regions_cli, agencies_cli):
         app.cli.add_command(group)
     app.cli.add_command(about_command)

@@ -12,13 +12,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from flask import Flask
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Engine,
+    Result,
+    Select,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.orm import QueryableAttribute, Session, scoped_session, sessionmaker
 
 from core.config import ConfigError
 
@@ -276,3 +285,25 @@ db = Database()
 def affected(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE touched (its result is a cursor result)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+T = TypeVar("T")
+
+
+def due_rows(
+    session: Session | scoped_session[Session],
+    query: Select[T],
+    *order_by: ColumnElement[Any] | QueryableAttribute[Any],
+    limit: int,
+) -> list[T]:
+    """Return the first `limit` rows of a job's due query, rows another claimer holds left out.
+
+    On PostgreSQL the rows are locked until the caller's commit and rows locked by another
+    transaction are skipped (FOR UPDATE SKIP LOCKED), so concurrent runs take disjoint rows
+    instead of waiting; on SQLite one writer holds the whole database, and a plain SELECT is
+    enough.
+    """
+    query = query.order_by(*order_by).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))

@@ -9,10 +9,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy import select
 
-from alerts.jobs import Job, register
 from alerts.outbox import enqueue
-from core.db import db
+from core.db import db, due_rows
 from core.i18n import t
+from core.jobs import Job, register
 from intake import dialog as dlg
 from intake import pipeline
 from models import Dialog, DialogStatus, Reporter
@@ -24,12 +24,12 @@ BATCH = 200
 
 def expire_dialogs(now: datetime) -> str:
     """File the reports of expired dialogs and send each reporter its reference."""
-    due = db.session.scalars(
-        select(Dialog)
-        .where(Dialog.status == DialogStatus.OPEN, Dialog.expires_at <= now)
-        .order_by(Dialog.expires_at)
-        .limit(BATCH)
-    ).all()
+    due = due_rows(
+        db.session,
+        select(Dialog).where(Dialog.status == DialogStatus.OPEN, Dialog.expires_at <= now),
+        Dialog.expires_at,
+        limit=BATCH,
+    )
     for dialog in due:
         _expire(dialog, now)
     db.session.commit()

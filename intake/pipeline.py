@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from cases.commands import handle_command
-from cases.operations import Deployment, ReportIn, file_report, relocate
+from cases.operations import ReportIn, file_report, relocate
 from channels import InboundMessage
+from core import deployment
 from core.crypto import lookup_hash
 from core.db import db
 from core.i18n import fits_one_sms, t
@@ -291,7 +291,7 @@ def _file(
         # Triage of this text was done moments ago and is remembered: no second reading.
         reasons=triage(state.text, gazetteer()).reasons,
     )
-    filed = file_report(session, item, now, Deployment.from_config(current_app.config))
+    filed = file_report(session, item, now, deployment.current())
     state.case_id, state.reference = filed.case.id, filed.reference
     return filed.case
 

@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from alerts.rosters import zone
 from cases import police, relay, timeline
+from core import deployment
 from core.i18n import t
 from intake.keywords import Command, CommandKind
 from intake.triage import triage
@@ -66,7 +66,7 @@ def reply_to_case(
     if str(result.priority) == "darurat":
         return None  # someone is in danger now: intake opens or raises the case
     return relay.reporter_reply(
-        session, reporter, row, text, now, zone(), is_report=result.is_report
+        session, reporter, row, text, now, deployment.current().tz, is_report=result.is_report
     )
 
 

@@ -1,4 +1,4 @@
-"""Commands: `backup FILE` and `restore FILE`."""
+"""Commands: `backup FILE`, `restore FILE` and `seed demo`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
-from core import clock
+from alerts.rosters import seed_demo_rosters
+from cases import seed_default_rules
+from core import clock, deployment
 from core.cli import one_line_errors
 from core.crypto import keyring
+from core.db import db
+from core.demo import seed_demo
+from core.gazetteer import load_regions
 from ops.backup import BackupError, make_backup, restore_backup
 from webhooks import spool
 
@@ -51,4 +56,22 @@ def restore_command(file: Path) -> None:
     click.echo(
         f"restored a {manifest.database} backup of {manifest.created_at} "
         f"({manifest.spool_files} spool files)"
+    )
+
+
+seed_cli = AppGroup("seed", help="Demo data.")
+
+
+@seed_cli.command("demo")
+@one_line_errors
+def seed_demo_command() -> None:
+    """Load the gazetteer and demo agencies, staff and rosters if absent."""
+    load_regions(db.session, set(deployment.current().provinces))
+    added = seed_demo(db.session)
+    rules = seed_default_rules(db.session)
+    slots = seed_demo_rosters(db.session)
+    db.session.commit()
+    click.echo(
+        f"demo: {added['agencies']} agencies, {added['accounts']} accounts, "
+        f"{rules} routing rules, {slots} roster slots added"
     )

@@ -2,6 +2,8 @@
 
 from flask import Flask
 
+from core import deployment
+
 
 def init_app(app: Flask) -> None:
     """Register the key and erasure commands and the retention job."""
@@ -9,4 +11,4 @@ def init_app(app: Flask) -> None:
 
     jobs.retention_days(app.config)  # a bad value stops the start, in one line
     cli.init_app(app)
-    jobs.register_jobs(app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar")
+    jobs.register_jobs(deployment.of(app).zone)

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from apscheduler.triggers.cron import CronTrigger
 from flask import current_app
 
-from alerts.jobs import Job, register
 from core.config import ConfigError
 from core.db import db
+from core.jobs import Job, register
 from security.retention import purge_inbound, purge_spool
 from webhooks import media, spool
 

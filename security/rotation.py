@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.config import ConfigError
 from core.crypto import Encrypted, Keyring
-from webhooks.spool import write_durably
+from core.files import write_durably
 
 #: A keyed lookup hash as core.crypto writes it; other values (erasure placeholders) stay.
 _LOOKUP_HASH = re.compile(r"[0-9a-f]{64}")

@@ -9,13 +9,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from sqlalchemy import delete, select
 
-from alerts.jobs import Job, register
 from alerts.outbox import notify_admins
 from channels import ChannelError, InboundMessage, make_provider
 from channels import smsgate as gate
 from channels.router import Router
 from channels.smsgate_send import SmsGateProvider
 from core.db import db
+from core.jobs import Job, register
 from models import GatewayHeartbeat, GatewayReceipt
 from webhooks.gateway import store_received
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import insert, select
@@ -21,16 +21,6 @@ from models import InboundStatus
 from security import tombstones
 
 log = logging.getLogger(__name__)
-
-#: Delays before retrying a message whose interpretation failed, attempt by attempt.
-RETRY_DELAYS = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-)
-#: Attempts after which a failed message stays failed (and visible) instead of retrying.
-MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 
 
 _INSERT = insert(InboundRow).returning(InboundRow.id)

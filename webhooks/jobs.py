@@ -10,10 +10,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
-from alerts.jobs import Job, register
 from alerts.outbox import notify_admins
 from channels import CHANNELS, ChannelError
-from core.db import db
+from core.db import db, due_rows
+from core.jobs import Job, register
 from models import InboundMessage as InboundRow
 from models import InboundStatus
 from webhooks import spool
@@ -32,13 +32,10 @@ def retry_inbound(now: datetime) -> str:
     The worker interprets them as it does every message: in their sender's order, under
     the same abuse limits.
     """
-    due = (
-        select(InboundRow.id)
-        .where(InboundRow.status == InboundStatus.FAILED, InboundRow.next_attempt_at <= now)
-        .order_by(InboundRow.next_attempt_at)
-        .limit(BATCH)
+    due = select(InboundRow.id).where(
+        InboundRow.status == InboundStatus.FAILED, InboundRow.next_attempt_at <= now
     )
-    ids = list(db.session.scalars(due))
+    ids = due_rows(db.session, due, InboundRow.next_attempt_at, limit=BATCH)
     if ids:
         db.session.execute(
             update(InboundRow)

@@ -11,9 +11,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy import func, select, update
 
-from alerts.jobs import Job, register
 from core import clock
-from core.db import db
+from core.db import db, due_rows
+from core.jobs import Job, register
 from models import InboundMessage as InboundRow
 from models import InboundStatus
 from webhooks import limits
@@ -26,12 +26,10 @@ BATCH = 200
 
 def release_limited(now: datetime) -> str:
     """Interpret, without answering, held messages of senders quiet for an hour."""
-    rows = db.session.scalars(
-        select(InboundRow)
-        .where(InboundRow.status == InboundStatus.LIMITED, InboundRow.next_attempt_at <= now)
-        .order_by(InboundRow.next_attempt_at, InboundRow.id)
-        .limit(BATCH)
-    ).all()
+    held = select(InboundRow).where(
+        InboundRow.status == InboundStatus.LIMITED, InboundRow.next_attempt_at <= now
+    )
+    rows = due_rows(db.session, held, InboundRow.next_attempt_at, InboundRow.id, limit=BATCH)
     db.session.commit()
     worker = Worker.for_app()
     released, waiting = 0, set()

@@ -19,18 +19,17 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.jobs import Job, register
 from channels import ChannelError, InboundMessage, is_trusted_url
 from channels.media import MediaFetcher, media_hosts, source_for
+from core import retry
 from core.config import instance_dir
 from core.crypto import keyring
-from core.db import db
+from core.db import db, due_rows
+from core.jobs import Job, register
 from models import Case, CaseStatus, MediaFile, MediaStatus, Report
 from models import InboundMessage as InboundRow
 
 log = logging.getLogger(__name__)
-#: Delays before fetching again after the provider failed to give a file.
-RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=1))
 BATCH = 20
 #: A photo sent before its story joins the case its sender opens within this long.
 ATTACH_WITHIN = timedelta(days=1)
@@ -125,10 +124,10 @@ def _fetch_one(media: MediaFile, now: datetime) -> None:
         media.reason = exc.code
         if exc.code in _REFUSALS:
             media.status, media.next_attempt_at = MediaStatus.REFUSED, None
-        elif media.attempts > len(RETRY_DELAYS):
-            media.status, media.next_attempt_at = MediaStatus.FAILED, None
         else:
-            media.next_attempt_at = now + RETRY_DELAYS[media.attempts - 1]
+            media.next_attempt_at = retry.MEDIA.next_attempt_at(media.attempts, now)
+            if media.next_attempt_at is None:
+                media.status = MediaStatus.FAILED
         return
     finally:
         fetcher.session.close()
@@ -147,12 +146,14 @@ def _fetch_one(media: MediaFile, now: datetime) -> None:
 
 def fetch_media(now: datetime) -> str:
     """Fetch due media, each in its own commit; attach any still without a case."""
-    due = db.session.scalars(
-        select(MediaFile)
-        .where(MediaFile.status == MediaStatus.PENDING, MediaFile.next_attempt_at <= now)
-        .order_by(MediaFile.id)
-        .limit(BATCH)
-    ).all()
+    due = due_rows(
+        db.session,
+        select(MediaFile).where(
+            MediaFile.status == MediaStatus.PENDING, MediaFile.next_attempt_at <= now
+        ),
+        MediaFile.id,
+        limit=BATCH,
+    )
     for media in due:
         _fetch_one(media, now)
         db.session.commit()

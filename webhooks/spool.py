@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from flask import current_app
 
 from core.config import instance_dir
 from core.crypto import keyring
+from core.files import fsync_dir, write_durably
 
 SUFFIX = ".msg"
 
@@ -36,33 +36,6 @@ class Spooled:
 def directory() -> Path:
     """The spool folder of the current app (SPOOL_DIR, else instance/spool)."""
     return Path(current_app.config.get("SPOOL_DIR") or instance_dir() / "spool")
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_durably(path: Path, data: bytes, times: tuple[int, int] | None = None) -> None:
-    """Put `data` at `path`, owner-only, whole or not at all, on disk before returning.
-
-    `times` (access and modification, in ns) keeps a rewritten file's place in the replay
-    order, which is by modification time.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if times is not None:
-        os.utime(tmp, ns=times)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
 
 
 def write(directory: Path, kind: str, form: dict[str, str], received_at: datetime) -> Path:
@@ -93,4 +66,4 @@ def read(path: Path) -> Spooled:
 def remove(path: Path) -> None:
     """Delete a file whose message is safely in the database."""
     path.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)

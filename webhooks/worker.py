@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from alerts import outbox
 from channels import InboundMessage, Provider, make_provider
-from core import clock
+from core import clock, retry
 from core.db import db, derived_writes
 from core.i18n import t
 from intake import pipeline
@@ -41,7 +41,7 @@ from intake.pipeline import Reading
 from models import InboundMessage as InboundRow
 from models import InboundStatus, Lease
 from webhooks import limits, media
-from webhooks.inbound import MAX_ATTEMPTS, RETRY_DELAYS, as_message
+from webhooks.inbound import as_message
 
 log = logging.getLogger(__name__)
 
@@ -275,10 +275,8 @@ def _fail(
     row.attempts += 1
     row.status = InboundStatus.FAILED
     row.error = type(error).__name__  # the type only: a message could quote the text
-    if row.attempts >= MAX_ATTEMPTS:
-        row.next_attempt_at = None  # kept as failed for an admin; never dropped
-    else:
-        row.next_attempt_at = now + RETRY_DELAYS[row.attempts - 1]
+    # After the last attempt: None, kept as failed for an admin; never dropped.
+    row.next_attempt_at = retry.INBOUND.next_attempt_at(row.attempts, now)
     reply = t("reply.try_again")
     row.reply = row.reply or reply
     # A reporter whose message could not be understood hears so, once, however many tries.

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from api import limits, scope
@@ -22,7 +20,6 @@ from api.schemas import (
 from api.services import listing
 from api.services.present import case_detail, cases_out
 from cases import (
-    Deployment,
     NotOnCase,
     ReasonRequired,
     ReferralRefused,
@@ -35,7 +32,7 @@ from cases import (
 )
 from cases.audit import record_listing
 from cases.closure import ClosureReasonRequired, check_closure, record_closure
-from core import clock
+from core import clock, deployment
 from core.db import db
 from core.errors import ApiError
 from models import Agency
@@ -54,7 +51,7 @@ bp.before_request(limits.charge_request)
 @bp.errors()
 def list_cases(filters: dict[str, Any]) -> dict[str, Any]:
     """List the cases the caller may see, filtered, one page at a time."""
-    zone = ZoneInfo(current_app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar")
+    zone = deployment.current().tz
     who = scope.caller()
     query = listing.filtered(who, filters, zone)
     found = listing.page(db.session, query, filters["page"], filters["per_page"])
@@ -145,11 +142,9 @@ def refer_case(body: dict[str, Any], reference: str) -> dict[str, Any]:
     agency = db.session.scalar(select(Agency).where(Agency.code == body["agency"].upper()))
     if agency is None or not agency.is_active:
         raise invalid({"agency": ["No active agency with this code."]})
-    deployment = Deployment.from_config(current_app.config)
+    here = deployment.current()
     try:
-        refer(
-            db.session, case, agency, clock.now(), who.account, body["reason"], "staff", deployment
-        )
+        refer(db.session, case, agency, clock.now(), who.account, body["reason"], "staff", here)
     except TransitionNotAllowed as exc:
         raise ApiError(409, "transition_not_allowed", str(exc)) from None
     except ReasonRequired as exc:

@@ -6,7 +6,6 @@ import re
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from api import limits, scope
@@ -22,7 +21,7 @@ from api.schemas import (
     RoutingOut,
 )
 from api.services import coordination as service
-from core import clock
+from core import clock, deployment
 from core.db import db
 from core.errors import ApiError
 from models import Agency
@@ -38,7 +37,7 @@ def _coordinators_only() -> None:
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("SIGAP_TIMEZONE") or "Asia/Makassar")
+    return deployment.current().tz
 
 
 def _agency(code: str) -> Agency:
@@ -69,7 +68,7 @@ def put_routing(body: dict[str, Any]) -> dict[str, Any]:
     Gaps are cases a table would send to no agency, or emergencies and sexual violence it
     would send to no police unit: refused with 422 routing_gaps, one line a place.
     """
-    provinces = current_app.config["PROVINCES"]
+    provinces = list(deployment.current().provinces)
     removed, added = service.replace_routing(db.session, body["rules"], provinces)
     db.session.commit()
     return {"removed": removed, "added": added}

@@ -11,9 +11,8 @@ from api import limits, scope
 from api.errors import ApiBlueprint
 from api.schemas import ChangesOut, ChangesQuery, SyncBatchIn, SyncBatchOut, VillagesOut
 from api.services import sync as service
-from cases import Deployment
 from cases.audit import record_listing
-from core import clock
+from core import clock, deployment
 from core.db import db
 from intake import gazetteer
 from models import Role
@@ -31,13 +30,13 @@ def sync_reports(batch: dict[str, Any]) -> dict[str, Any]:
     """File a batch of reports made offline; each item is answered on its own."""
     who = scope.caller()
     scope.require_role(who, Role.FACILITATOR)
-    now, deployment = clock.now(), Deployment.from_config(current_app.config)
+    now, here = clock.now(), deployment.current()
     places = gazetteer.current()
     budget = limits.BatchBudget.for_batch(db.session, who.account, now)
     # One alert per officer for everything this batch opens, not one per case.
     with merged_alerts(db.session, now):
         results = [
-            service.sync_item(db.session, who.account, i, raw, now, deployment, places, budget)
+            service.sync_item(db.session, who.account, i, raw, now, here, places, budget)
             for i, raw in enumerate(batch["items"])
         ]
     db.session.commit()

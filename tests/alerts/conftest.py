@@ -12,10 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 
-from alerts import jobs
 from alerts.rosters import seed_demo_rosters
 from channels import Outgoing, SendOutcome, SendResult
-from core import clock
+from core import clock, jobs
 from core.crypto import lookup_hash
 from core.db import db
 from core.demo import seed_demo

@@ -16,9 +16,7 @@ from sqlalchemy import func, select
 
 from alerts import escalation, notify
 from alerts.outbox import (
-    BACKOFF,
     CLAIM_TIMEOUT,
-    MAX_ATTEMPTS,
     apply_status,
     drain,
     enqueue,
@@ -26,9 +24,11 @@ from alerts.outbox import (
 from channels import DeliveryStatus, SendOutcome, SendResult, StatusUpdate
 from core import clock
 from core.db import db
+from core.retry import OUTBOX
 from models import AlertChain, Outbox, OutboxStatus, Purpose, Reporter
 from tests.alerts.conftest import REPORTER_PHONE, FakeProvider
 
+BACKOFF, MAX_ATTEMPTS = OUTBOX.waits, OUTBOX.max_attempts
 STAFF = "+6280800001234"
 RETRY_500 = SendResult(SendOutcome.RETRY, None, 20500, "twilio http 500")
 RETRY_429 = SendResult(SendOutcome.RETRY, None, 20429, "twilio http 429")

@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
-from alerts import jobs, notify
+from alerts import notify
 from alerts.schedule import register_jobs
-from core import clock
+from core import clock, jobs
 from core.db import db
 from models import Outbox, OutboxStatus, Purpose
 from tests.twilio_mock import TwilioMock

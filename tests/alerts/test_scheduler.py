@@ -9,9 +9,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy import delete, func, select
 
-from alerts import jobs
 from alerts.scheduler import LEASE_TTL, SchedulerProcess
-from core import clock
+from core import clock, jobs
 from core.db import db
 from models import JobRun, Lease
 

@@ -11,11 +11,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from alerts.jobs import registered, run_if_due
+from alerts.jobs import run_if_due
 from core import clock
 from core.config import ConfigError
 from core.crypto import lookup_hash
 from core.db import db
+from core.jobs import registered
 from models import (
     Dialog,
     DialogStatus,

@@ -8,10 +8,12 @@ from sqlalchemy import func, select
 from core import clock
 from core.db import db
 from core.i18n import t
+from core.retry import INBOUND
 from models import Case, InboundMessage, InboundStatus, Outbox
 from tests.signing import load_form, run_worker
-from webhooks.inbound import MAX_ATTEMPTS
 from webhooks.jobs import retry_inbound
+
+MAX_ATTEMPTS = INBOUND.max_attempts
 
 
 def _retry() -> str:
