@@ -23,10 +23,18 @@ class ChannelError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class MediaRef:
-    """One attachment as the provider announced it; fetching it is someone else's job."""
+    """One attachment as the provider announced it; fetching it is someone else's job.
+
+    A provider that sends the bytes with the message (SMSGate's downloaded MMS) has them
+    stored before the message is: `stored_as` names the encrypted file, or `refused` says
+    why nothing was kept. `url` then only names the part; nothing fetches it.
+    """
 
     url: str
     content_type: str
+    stored_as: str | None = None
+    size: int | None = None
+    refused: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
