@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases import timeline
@@ -54,3 +55,9 @@ def open_media(
     timeline.record(session, case, "read", now, account, media_id=media.id)
     session.flush()
     return Opened(media, content)
+
+
+def media_on_case(session: Session, case_id: int) -> list[MediaFile]:
+    """The media on a case, oldest first, whatever became of each (stored, refused...)."""
+    query = select(MediaFile).where(MediaFile.case_id == case_id).order_by(MediaFile.id)
+    return list(session.scalars(query))
