@@ -23,9 +23,10 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, Update, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -138,38 +139,41 @@ def _take(
         claim = claim.where(MmsArrival.due_at.is_not(None))
     claim = claim.values(paired_id=arrival.id, due_at=None, sender=None)
     for other in session.scalars(query).all():
-        claimed = session.execute(
-            claim.where(MmsArrival.id == other).execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount == 1:
+        if _claimed(session, claim.where(MmsArrival.id == other)):
             return other
     return None
 
 
+def _claimed(session: Session, statement: Update) -> bool:
+    """Run a conditional update of one row; return whether it matched (nobody was first)."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
 def answer_waiting(now: datetime) -> str:
     """Make each notice whose content never came a message of its own; forget old halves."""
-    due = db.session.scalars(
+    session = db.session()
+    due = session.scalars(
         select(MmsArrival).where(MmsArrival.due_at <= now).order_by(MmsArrival.due_at).limit(BATCH)
     ).all()
     answered = 0
     for notice in due:
         sender, event_id = notice.sender, notice.event_id
-        claimed = db.session.execute(
+        claim = (
             update(MmsArrival)
             .where(MmsArrival.id == notice.id, MmsArrival.due_at.is_not(None))
             .values(due_at=None, sender=None)
-            .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1 or sender is None:
-            db.session.rollback()  # its content came meanwhile
+        if sender is None or not _claimed(session, claim):
+            session.rollback()  # its content came meanwhile
             continue
-        record_inbound(db.session, _without_content(event_id, sender))  # commits the claim
-        db.session.commit()
+        record_inbound(session, _without_content(event_id, sender))  # commits the claim
+        session.commit()
         answered += 1
-    db.session.execute(
+    session.execute(
         delete(MmsArrival).where(MmsArrival.due_at.is_(None), MmsArrival.arrived_at < now - KEEP)
     )
-    db.session.commit()
+    session.commit()
     return f"{len(due)} MMS notices due, {answered} answered without content"
 
 
