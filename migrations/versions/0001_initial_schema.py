@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 03:47:17.770635
+Create Date: 2026-12-02 04:16:07.627400
 """
 
 from collections.abc import Sequence
@@ -842,6 +842,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("via", sa.String(length=20), nullable=True),
         sa.Column("to", sa.Text(), nullable=False),
         sa.Column("to_hash", sa.String(length=64), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
