@@ -27,7 +27,7 @@ from channels import (
     Provider,
     SendOutcome,
     SendResult,
-    facts_of,
+    message_facts,
 )
 from channels.base import StatusUpdate
 from core import metrics, retry
@@ -95,6 +95,7 @@ def message(
     case_id: int | None = None,
     account_id: int | None = None,
     reporter_id: int | None = None,
+    via: str | None = None,
     now: datetime,
 ) -> dict[str, Any]:
     """Return the outbox row for a message to send, ready for `enqueue_all`."""
@@ -102,6 +103,7 @@ def message(
         "idempotency_key": key,
         "purpose": purpose,
         "channel": channel,
+        "via": via,
         "to": to,
         "to_hash": lookup_hash(to),
         "body": body,
@@ -278,6 +280,7 @@ def _to_claim(row: Outbox, priority: str | None, now: datetime) -> _Claim:
         content_variables=json.loads(row.content_variables) if row.content_variables else None,
         key=row.idempotency_key,
         label=f"outbox {row.id} {row.purpose.value}",
+        via=row.via,
     )
     return _Claim(row.id, now, msg, row.created_at, row.attempts, row.outcome_unknown, expires_at)
 
@@ -293,7 +296,7 @@ def _attempt(session: Session, claim: _Claim, provider: Provider, now: datetime)
         session.commit()  # end the read transaction before the slow send
         if found and not taken:
             return SendResult(SendOutcome.SENT, found, None, "found")
-    facts = facts_of(provider, claim.msg.channel)
+    facts = message_facts(provider, claim.msg)
     callback = facts.status_callback(current_app.config.get("PUBLIC_BASE_URL"))
     msg = replace(claim.msg, status_callback=callback)
     if claim.expires_at is not None:

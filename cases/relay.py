@@ -62,7 +62,8 @@ def _reporter_of(session: Session, case: Case) -> tuple[Report, Reporter]:
 def send_to_reporter(
     session: Session, case: Case, text: str, actor: Account | None, now: datetime
 ) -> int:
-    """Write a staff message to the case's reporter on their channel; return the outbox id."""
+    """Write a staff message to the case's reporter on their channel, from the number they
+    wrote to; return the outbox id."""
     if not text.strip():
         raise ValueError("A message needs some text.")
     report, reporter = _reporter_of(session, case)
@@ -81,8 +82,17 @@ def send_to_reporter(
         body=t("relay.to_reporter", reporter.language, text=text.strip()),
         case_id=case.id,
         reporter_id=reporter.id,
+        via=_wrote_to(session, report),
         now=now,
     )
+
+
+def _wrote_to(session: Session, report: Report) -> str | None:
+    """The provider (the number) the report came through, while its raw message is kept."""
+    if report.inbound_message_id is None:
+        return None
+    query = select(InboundMessage.provider).where(InboundMessage.id == report.inbound_message_id)
+    return session.scalar(query)
 
 
 def reporter_reply(

@@ -18,6 +18,7 @@ from channels.base import (
     StatusUpdate,
     facts_of,
     is_trusted_url,
+    message_facts,
 )
 from channels.console import ConsoleProvider
 from channels.phone import mask_phone, normalize_phone
@@ -53,6 +54,7 @@ __all__ = [
     "is_trusted_url",
     "make_provider",
     "mask_phone",
+    "message_facts",
     "normalize_phone",
 ]
 
@@ -92,7 +94,14 @@ def make_provider(config: Mapping[str, object]) -> Provider:
     if cloud is not None:
         by_channel["whatsapp"] = cloud
     if by_channel:
-        return Router(by_channel, twilio or Unconfigured())
+        by_via: dict[tuple[str, str], Provider] = {}
+        if twilio is not None:
+            by_via.update({(twilio.name, "sms"): twilio, (twilio.name, "whatsapp"): twilio})
+        if smsgate is not None:
+            by_via[(smsgate.name, "sms")] = smsgate
+        if cloud is not None:
+            by_via[(cloud.name, "whatsapp")] = cloud
+        return Router(by_channel, twilio or Unconfigured(), by_via)
     if twilio is None:
         raise ConfigError(
             "no provider for outbound messages: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN "

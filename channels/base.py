@@ -23,10 +23,18 @@ class ChannelError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class MediaRef:
-    """One attachment as the provider announced it; fetching it is someone else's job."""
+    """One attachment as the provider announced it; fetching it is someone else's job.
+
+    A provider that sends the bytes with the message (SMSGate's downloaded MMS) has them
+    stored before the message is: `stored_as` names the encrypted file, or `refused` says
+    why nothing was kept. `url` then only names the part; nothing fetches it.
+    """
 
     url: str
     content_type: str
+    stored_as: str | None = None
+    size: int | None = None
+    refused: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +114,9 @@ class Outgoing:
     key: str | None = None
     #: What the message is, without its content (`outbox 12 alert`): what a console may show.
     label: str = ""
+    #: The provider the person wrote to: a reply leaves by it (the number they used) when it
+    #: is configured for this channel, else by whichever provider sends the channel.
+    via: str | None = None
 
 
 class SendOutcome(enum.StrEnum):
@@ -184,3 +195,9 @@ def facts_of(provider: object, channel: str) -> ChannelFacts:
     """Return what `provider` asks of messages on `channel` (nothing, if it says nothing)."""
     facts = getattr(provider, "facts", None)
     return facts(channel) if facts is not None else NO_FACTS
+
+
+def message_facts(provider: object, msg: Outgoing) -> ChannelFacts:
+    """Return what the provider that will send `msg` asks of it (a router asks its choice)."""
+    choose = getattr(provider, "provider_for", None)
+    return facts_of(choose(msg) if choose is not None else provider, msg.channel)

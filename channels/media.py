@@ -25,6 +25,8 @@ MAX_BYTES = 16 * 1024 * 1024
 ALLOWED_PREFIXES = ("image/", "audio/")
 ALLOWED_TYPES = frozenset({"application/pdf"})
 MAX_REDIRECTS = 3
+#: Why an announced attachment never reached SIGAP (a failed delivery, not a refusal).
+NOT_DELIVERED = frozenset({"not_downloaded", "no_content", "unreadable"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 
@@ -89,6 +91,15 @@ def is_allowed_type(content_type: str) -> bool:
     """Return whether a file of this type is kept."""
     kind = content_type.split(";")[0].strip().lower()
     return kind in ALLOWED_TYPES or kind.startswith(ALLOWED_PREFIXES)
+
+
+def refusal(content_type: str, size: int) -> str | None:
+    """Return why a file of this type and size is not kept (as a fetch refuses it), or None."""
+    if not is_allowed_type(content_type):
+        return "type_not_allowed"
+    if size > MAX_BYTES:
+        return "too_large"
+    return None
 
 
 def _resolve(host: str) -> list[str]:

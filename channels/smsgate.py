@@ -7,15 +7,18 @@ data/smsgate/smsgate_api.json.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import hmac
 import json
+from base64 import b64decode
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from channels import media as media_policy
 from channels.base import ChannelError, DeliveryStatus, InboundMessage, StatusUpdate
 from channels.phone import normalize_phone
 
@@ -27,6 +30,11 @@ MAX_TEXT_CHARS = 4096
 
 RECEIVED = "sms:received"
 PING = "system:ping"
+#: The network announced an MMS: who from, no content (the WAP push notification).
+MMS_RECEIVED = "mms:received"
+#: The phone fetched an MMS: its text and its attachments, inline in base64.
+MMS_DOWNLOADED = "mms:downloaded"
+MMS_EVENTS = frozenset({MMS_RECEIVED, MMS_DOWNLOADED})
 #: SMSGate's delivery events and what they mean to SIGAP.
 STATUS_MAP: Mapping[str, DeliveryStatus] = MappingProxyType(
     {
@@ -36,7 +44,7 @@ STATUS_MAP: Mapping[str, DeliveryStatus] = MappingProxyType(
     }
 )
 #: Every event SIGAP acts on; anything else is refused as unknown.
-EVENTS = frozenset({RECEIVED, PING, *STATUS_MAP})
+EVENTS = frozenset({RECEIVED, PING, *MMS_EVENTS, *STATUS_MAP})
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,3 +159,85 @@ def content_key(sender: str, text: str, received_at: datetime | None) -> str:
     """
     moment = received_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S") if received_at else "-"
     return f"smsgate|{sender}|{moment}|{text}"
+
+
+@dataclass(frozen=True, slots=True)
+class MmsNotice:
+    """An `mms:received` event: someone sent an MMS the phone has not fetched yet."""
+
+    event_id: str
+    sender: str
+
+
+@dataclass(frozen=True, slots=True)
+class MmsPart:
+    """One attachment of a downloaded MMS: its bytes, or why they are not kept."""
+
+    #: Names the part for the record (never fetched: the bytes came with the event).
+    name: str
+    content_type: str
+    content: bytes | None
+    size: int | None
+    refused: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MmsContent:
+    """An `mms:downloaded` event: the message (text, no media yet) and its attachments."""
+
+    message: InboundMessage
+    parts: tuple[MmsPart, ...]
+
+
+def mms_sender(payload: Mapping[str, Any]) -> str:
+    """Return who sent an MMS: `sender` (newer apps) or `phoneNumber`, normalised."""
+    raw = payload.get("sender") or payload.get("phoneNumber")
+    if not isinstance(raw, str) or not raw.strip():
+        raise ChannelError("missing_field", "phoneNumber is required")
+    return normalize_phone(raw.strip())
+
+
+def mms_event(event: Event) -> MmsNotice | MmsContent:
+    """Return what an `mms:received` or `mms:downloaded` event carries, or raise ChannelError."""
+    sender = mms_sender(event.payload)
+    if event.kind == MMS_RECEIVED:
+        return MmsNotice(event.id, sender)
+    raw_parts = event.payload.get("attachments")
+    if not isinstance(raw_parts, list):
+        raise ChannelError("missing_field", "attachments is required")
+    body = event.payload.get("body")
+    recipient = event.payload.get("recipient")
+    message = InboundMessage(
+        provider=PROVIDER,
+        channel="sms",
+        provider_message_id=event.id,  # as for SMS: the event id survives the app's retries
+        sender=sender,
+        recipient=recipient if isinstance(recipient, str) else "",
+        # An MMS may say more than an SMS; what is past the bound is cut, the media kept.
+        text=body[:MAX_TEXT_CHARS] if isinstance(body, str) else "",
+    )
+    name = f"smsgate:mms/{event.id}"
+    parts = tuple(_mms_part(name, i, part) for i, part in enumerate(raw_parts))
+    return MmsContent(message, parts)
+
+
+def _mms_part(name: str, index: int, raw: object) -> MmsPart:
+    """Decode one attachment, refusing it (never dropping it) when it may not be kept."""
+    if not isinstance(raw, dict):
+        raise ChannelError("missing_field", "an attachment is not an object")
+    part_id = raw.get("partId")
+    label = f"{name}/{part_id if isinstance(part_id, int) else index}"
+    content_type = str(raw.get("contentType") or "").split(";")[0].strip().lower()
+    data = raw.get("data")
+    if not isinstance(data, str) or not data:
+        return MmsPart(label, content_type, None, None, "no_content")
+    # The size base64 encodes, known before decoding anything too large.
+    size = len(data) * 3 // 4 - data[-2:].count("=")
+    refused = media_policy.refusal(content_type, size)
+    if refused is not None:
+        return MmsPart(label, content_type, None, size, refused)
+    try:
+        content = b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return MmsPart(label, content_type, None, size, "unreadable")
+    return MmsPart(label, content_type, content, len(content))

@@ -25,7 +25,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import and_, case, false, or_, select
 from werkzeug.exceptions import HTTPException
 
-from api import scope
+from api import downloads, scope
 from api.services.present import cases_out
 from cases import (
     AWAITING_ACK,
@@ -42,11 +42,13 @@ from cases import (
     refer,
 )
 from cases import timeline as timelines
+from cases.media import MediaNotFound, MediaUnreadable, media_on_case, open_media
 from cases.routing import CATEGORIES, PRIORITIES, VICTIMS
 from cases.workflow import TRANSITIONS
 from console import auth, codes, i18n, passwords, work
 from core import clock
 from core import deployment as deployments
+from core.bounds import MAX_DB_INT
 from core.db import db
 from core.errors import ApiError
 from models import (
@@ -373,6 +375,23 @@ def _names(ids: set[int]) -> dict[int, str]:
     return dict(rows.all())
 
 
+@bp.get(f"/cases/<reference>/media/<int(min=1, max={MAX_DB_INT}):media_id>")
+def case_media(reference: str, media_id: int) -> ResponseReturnValue:
+    """One file of a case, as the API serves it: decrypted, a download, the read audited."""
+    who = g.caller
+    found = scope.find(db.session, who, reference)
+    if not scope.may_read_text(db.session, who, found):
+        abort(403)
+    try:
+        opened = open_media(db.session, found, media_id, who.account, clock.now())
+    except MediaNotFound:
+        abort(404)
+    except MediaUnreadable:
+        abort(503)
+    db.session.commit()
+    return downloads.attachment(opened, found.reference)
+
+
 @bp.get("/cases/<reference>")
 def case_page(reference: str) -> ResponseReturnValue:
     """A case: reports, deadlines, agencies, timeline, who read it, and what can be done."""
@@ -402,6 +421,7 @@ def _case_view(who: scope.Caller, found: Case) -> dict[str, Any]:
         "reports": reports,
         "readable": readable,
         "media": _media(reports) if readable else {},
+        "files": media_on_case(db.session, found.id) if readable else [],
         "events": events,
         "names": _names({e.actor_account_id for e in events if e.actor_account_id}),
         "details": timelines.details,

@@ -30,7 +30,7 @@ from models.casework import (
 from models.dialog import Dialog, DialogStatus
 from models.gateway import GatewayHeartbeat, GatewayReceipt
 from models.login import LoginAttempt, LoginCode
-from models.media import MediaFile, MediaStatus
+from models.media import MediaFile, MediaStatus, MmsArrival, MmsHalf
 from models.message import InboundMessage, InboundStatus, InboundTombstone
 from models.outbox import Outbox, OutboxStatus, Purpose
 from models.region import Region, RegionLevel
@@ -72,6 +72,8 @@ __all__ = [
     "LoginCode",
     "MediaFile",
     "MediaStatus",
+    "MmsArrival",
+    "MmsHalf",
     "Outbox",
     "OutboxStatus",
     "Purpose",

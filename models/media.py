@@ -47,3 +47,35 @@ class MediaFile(Base):
     next_attempt_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     fetched_at: Mapped[datetime | None]
+
+
+class MmsHalf(enum.StrEnum):
+    NOTICE = "notice"  # the network announced an MMS (SMSGate's mms:received)
+    CONTENT = "content"  # the phone fetched it (mms:downloaded); stored as a message
+
+
+class MmsArrival(Base):
+    """One half of an MMS relayed by a gateway phone: the notice or the content.
+
+    The two halves share no id, so they are paired by sender, oldest first; a notice still
+    unpaired at `due_at` becomes a message of its own (webhooks/mms.py).
+    """
+
+    __tablename__ = "mms_arrival"
+    __table_args__ = (
+        #: Pairing looks for a sender's unpaired halves of the other kind, oldest first.
+        Index("ix_mms_arrival_pairing", "sender_hash", "kind", "arrived_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The gateway's event id: a resent event finds its first copy.
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[MmsHalf] = mapped_column(str_enum(MmsHalf))
+    sender_hash: Mapped[str] = mapped_column(String(64))
+    #: Kept only while a notice waits for its content, to answer the sender if it never comes.
+    sender: Mapped[str | None] = mapped_column(Encrypted())
+    arrived_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The other half, once paired.
+    paired_id: Mapped[int | None]
+    #: A notice waiting for its content: when it stops waiting and is answered on its own.
+    due_at: Mapped[datetime | None] = mapped_column(index=True)

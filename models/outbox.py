@@ -53,6 +53,8 @@ class Outbox(Base):
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose))
     channel: Mapped[str] = mapped_column(String(16))
+    #: The provider a reporter wrote to (the number they used): a reply leaves by it.
+    via: Mapped[str | None] = mapped_column(String(20))
     to: Mapped[str] = mapped_column(Encrypted())
     to_hash: Mapped[str] = mapped_column(String(64), index=True)
     body: Mapped[str] = mapped_column(Encrypted())

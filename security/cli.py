@@ -11,12 +11,12 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
 from cases import find_case
-from core import clock
+from core import clock, media_store
 from core.cli import one_line_errors
 from core.db import db
 from models import Account, Base
 from security.erasure import NotAllowed, erase_case
-from security.rotation import Keys, Target, rotate_batch, rotate_file, targets
+from security.rotation import Keys, Target, rotate_batch, rotate_file, rotate_media_file, targets
 from webhooks import spool
 
 keys_cli = AppGroup("keys", help="The data key that encrypts personal data.")
@@ -33,7 +33,7 @@ def generate_command() -> None:
 @click.option("--batch", default=500, show_default=True, help="Rows per transaction.")
 @one_line_errors
 def rotate_command(batch: int) -> None:
-    """Re-encrypt all personal data under the newest key of SIGAP_DATA_KEY ("NEW,OLD")."""
+    """Re-encrypt all personal data and media files under the newest key of SIGAP_DATA_KEY."""
     data_key = current_app.config["SIGAP_DATA_KEY"]
     if "," not in data_key:
         click.echo("SIGAP_DATA_KEY holds one key: checking everything is under it", err=True)
@@ -42,10 +42,11 @@ def rotate_command(batch: int) -> None:
     for target in targets(Base.metadata):
         read, written = _rotate_table(keys, target, batch)
         rows, rewritten = rows + read, rewritten + written
+    media_files = _rotate_media(keys)
     files = _rotate_spool(keys)
     click.echo(
-        f"keys: {rewritten} of {rows} rows and {files} spool files re-encrypted "
-        "under the newest key"
+        f"keys: {rewritten} of {rows} rows, {media_files} media files and {files} spool files "
+        "re-encrypted under the newest key"
     )
 
 
@@ -73,6 +74,20 @@ def _rotate_table(keys: Keys, target: Target, size: int) -> tuple[int, int]:
             break
     click.echo(f"{name}: {read} rows read, {written} re-encrypted")
     return read, written
+
+
+def _rotate_media(keys: Keys) -> int:
+    """Rotate every stored media file, one at a time; return how many were rewritten."""
+    directory = media_store.directory()
+    if not directory.exists():
+        return 0
+    # A rotation stopped mid-file left its temporary copy; the file itself is whole.
+    for leftover in directory.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+    paths = sorted(directory.glob(f"*{media_store.SUFFIX}"))
+    rotated = sum(rotate_media_file(keys, path) for path in paths)
+    click.echo(f"media: {len(paths)} files read, {rotated} re-encrypted")
+    return rotated
 
 
 def _rotate_spool(keys: Keys) -> int:

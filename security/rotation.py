@@ -1,4 +1,5 @@
-"""Key rotation: re-encrypt every encrypted column and spool file under the newest data key.
+"""Key rotation: re-encrypt every encrypted column, media file and spool file under the
+newest data key.
 
 Rotation works on ciphertext with Core statements: it reads each token as stored, rewrites it
 under the newest key and recomputes the lookup hashes from the plain text. The plain text of
@@ -151,4 +152,32 @@ def rotate_file(keys: Keys, path: Path) -> bool:
     stat = path.stat()
     # The spool replays oldest first by modification time: keep the file's place.
     write_durably(path, keys.every.rotate(token).encode(), (stat.st_atime_ns, stat.st_mtime_ns))
+    return True
+
+
+def _opens_file(keyring: Keyring, token: bytes) -> bool:
+    try:
+        keyring.decrypt_bytes(token)
+    except ConfigError:
+        return False
+    return True
+
+
+def rotate_media_file(keys: Keys, path: Path) -> bool:
+    """Re-encrypt one media file, whole or not at all; False if already under the newest key.
+
+    The new ciphertext goes to a temporary file, on disk before it is renamed over the old:
+    a crash at any moment leaves the old file (old key) or the new one (newest key), both
+    keys being configured while rotating, never a half-written file.
+    """
+    token = path.read_bytes()
+    if _opens_file(keys.newest, token):
+        return False
+    try:
+        plain = keys.every.decrypt_bytes(token)
+    except ConfigError:
+        raise UnreadableToken(
+            f"media file {path.name} opens with no key in SIGAP_DATA_KEY"
+        ) from None
+    write_durably(path, keys.newest.encrypt_bytes(plain))
     return True

@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the webhook routes, their jobs and their commands."""
-    from webhooks import cli, gateway_jobs, jobs, media, smsgate, twilio, whatsapp_cloud
+    from webhooks import cli, gateway_jobs, jobs, media, mms, smsgate, twilio, whatsapp_cloud
 
     app.register_blueprint(twilio.bp)
     app.register_blueprint(smsgate.bp)
@@ -13,4 +13,5 @@ def init_app(app: Flask) -> None:
     jobs.register_jobs()
     gateway_jobs.register_jobs()
     media.register_jobs()
+    mms.register_jobs()
     cli.init_app(app)

@@ -43,10 +43,16 @@ def _media_json(msg: InboundMessage) -> str | None:
                 "url": m.url,
                 "content_type": m.content_type,
                 "is_trusted": is_trusted_url(m.url, media_hosts(msg.provider)),
+                # Bytes that came with the message: already stored, or refused.
+                **{k: v for k in _INLINE if (v := getattr(m, k)) is not None},
             }
             for m in msg.media
         ]
     )
+
+
+#: What a MediaRef says about bytes that came with the message (see channels.MediaRef).
+_INLINE = ("stored_as", "size", "refused")
 
 
 def record_inbound(
@@ -107,7 +113,10 @@ def as_message(row: InboundRow) -> InboundMessage:
     """Rebuild the channel-neutral message from a stored row (for retries)."""
     from channels import MediaRef
 
-    media = tuple(MediaRef(m["url"], m["content_type"]) for m in json.loads(row.media or "[]"))
+    media = tuple(
+        MediaRef(m["url"], m["content_type"], *(m.get(k) for k in _INLINE))
+        for m in json.loads(row.media or "[]")
+    )
     return InboundMessage(
         provider=row.provider,
         channel=cast(ChannelKind, row.channel),

@@ -9,8 +9,6 @@ credentials and keeps the bytes encrypted under instance/media.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,11 +17,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from channels import ChannelError, InboundMessage, is_trusted_url
-from channels.media import MediaFetcher, media_hosts, source_for
-from core import retry
-from core.config import instance_dir
-from core.crypto import keyring
+from channels import ChannelError, InboundMessage, MediaRef, is_trusted_url
+from channels.media import NOT_DELIVERED, MediaFetcher, media_hosts, source_for
+from core import media_store, retry
 from core.db import db, due_rows
 from core.jobs import Job, register
 from models import Case, CaseStatus, MediaFile, MediaStatus, Report
@@ -43,7 +39,7 @@ _ORIGIN = datetime(2024, 1, 1, tzinfo=UTC)
 
 def directory() -> Path:
     """Where encrypted media files live (MEDIA_DIR, else instance/media)."""
-    return Path(current_app.config.get("MEDIA_DIR") or instance_dir() / "media")
+    return media_store.directory()
 
 
 def case_of(session: Session, row: InboundRow) -> int | None:
@@ -67,6 +63,9 @@ def record(session: Session, row: InboundRow, msg: InboundMessage, now: datetime
     hosts = media_hosts(row.provider)
     case_id = case_of(session, row)
     for ref in msg.media:
+        if ref.stored_as is not None or ref.refused is not None:
+            session.add(_came_with_message(row, ref, case_id, now))
+            continue
         trusted = is_trusted_url(ref.url, hosts)
         session.add(
             MediaFile(
@@ -86,25 +85,45 @@ def record(session: Session, row: InboundRow, msg: InboundMessage, now: datetime
             log.warning("inbound id=%s media refused: not on the provider's hosts", row.id)
 
 
+def _came_with_message(
+    row: InboundRow, ref: MediaRef, case_id: int | None, now: datetime
+) -> MediaFile:
+    """The row of an attachment whose bytes came with the message: stored, or refused."""
+    if ref.stored_as is not None:
+        status, reason, fetched_at = MediaStatus.STORED, None, now
+    else:
+        # Content that never came is a failure of delivery; too large or of a refused type
+        # is SIGAP's refusal (the same caps and types as fetched media).
+        status = MediaStatus.FAILED if ref.refused in NOT_DELIVERED else MediaStatus.REFUSED
+        reason, fetched_at = ref.refused, None
+    if status is not MediaStatus.STORED:
+        log.warning("inbound id=%s media not kept: %s", row.id, reason)
+    return MediaFile(
+        inbound_message_id=row.id,
+        reporter_id=row.reporter_id,
+        case_id=case_id,
+        provider=row.provider,
+        url=ref.url,
+        content_type=ref.content_type[:100],
+        status=status,
+        reason=reason,
+        size=ref.size,
+        path=ref.stored_as,
+        fetched_at=fetched_at,
+        created_at=now,
+    )
+
+
 def _store(content: bytes) -> str:
     """Write encrypted bytes to a new file; return its name."""
-    folder = directory()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    name = f"{secrets.token_hex(16)}.bin"
-    path = folder / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(keyring().encrypt_bytes(content))
-        f.flush()
-        os.fsync(f.fileno())
-    return name
+    return media_store.store(content)
 
 
 def read(media: MediaFile) -> bytes:
     """Return a stored file's bytes, decrypted."""
     if media.path is None:
         raise FileNotFoundError("media not stored")
-    return keyring().decrypt_bytes((directory() / media.path).read_bytes())
+    return media_store.read(media.path)
 
 
 def _fetch_one(media: MediaFile, now: datetime) -> None:
@@ -206,7 +225,7 @@ def _delete(session: Session, rows: list[MediaFile]) -> int:
     """Delete media files from disk and their rows; return how many."""
     for media in rows:
         if media.path:
-            (directory() / media.path).unlink(missing_ok=True)
+            media_store.remove(media.path)
         session.delete(media)
     session.flush()
     return len(rows)

@@ -1,4 +1,4 @@
-"""The SMS Gateway for Android webhook: received SMS, delivery reports and heartbeats."""
+"""The SMS Gateway for Android webhook: received SMS and MMS, delivery reports, heartbeats."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from sqlalchemy.exc import DBAPIError
 
 from channels import ChannelError
 from channels import smsgate as gate
+from channels.media import MAX_BYTES
 from core import clock
 from core.db import db
-from webhooks import gateway
+from webhooks import gateway, mms
 
 log = logging.getLogger(__name__)
 bp = Blueprint("smsgate_webhooks", __name__, url_prefix="/webhooks/smsgate")
 
-#: An SMS event is well under a kilobyte; a few concatenated segments stay far below this.
-MAX_WEBHOOK_BYTES = 64 * 1024
+#: A downloaded MMS carries its attachments in base64: one at the media cap, and the rest
+#: of the event. (SMS events are well under a kilobyte.)
+MAX_WEBHOOK_BYTES = MAX_BYTES * 4 // 3 + 64 * 1024
 
 
 @bp.before_request
@@ -43,7 +45,7 @@ def _verified_body() -> bytes:
 
 @bp.post("")
 def event() -> Response | tuple[dict, int]:
-    """Store a received SMS or apply a delivery report, and answer at once."""
+    """Store a received SMS or MMS or apply a delivery report, and answer at once."""
     from alerts.outbox import apply_status
 
     body = _verified_body()
@@ -51,6 +53,7 @@ def event() -> Response | tuple[dict, int]:
         evt = gate.parse_event(body)
         msg = gate.inbound_message(evt) if evt.kind == gate.RECEIVED else None
         update = gate.status_update(evt) if evt.kind in gate.STATUS_MAP else None
+        half = gate.mms_event(evt) if evt.kind in gate.MMS_EVENTS else None
     except ChannelError as exc:
         return {"error": {"code": exc.code, "message": exc.message}}, 400
     now = clock.now()
@@ -59,12 +62,14 @@ def event() -> Response | tuple[dict, int]:
         if update is not None:
             apply_status(db.session, update, now)
         db.session.commit()
+        if half is not None and not mms.store(db.session, half, now):
+            log.info("smsgate event %s duplicate", evt.id)
         if msg is not None:
             received_at = gate.parse_time(evt.payload.get("receivedAt"))
             key = gate.content_key(msg.sender, msg.text, received_at)
             if not gateway.store_received(db.session, msg, key, now):
                 log.info("smsgate event %s duplicate", evt.id)
-    except DBAPIError as exc:
+    except (DBAPIError, OSError) as exc:
         # The phone retries a delivery that failed, and the catch-up job reads its inbox.
         db.session.rollback()
         log.warning("smsgate event %s not stored: %s", evt.id, type(exc).__name__)

@@ -255,6 +255,7 @@ def _queue_reply(
             channel=channel,
             body=reply,
             reporter_id=row.reporter_id,
+            via=row.provider,  # answered from the number the reporter wrote to
             now=now,
         )
     ]

@@ -1,12 +1,14 @@
-"""Routes of staff case work: list, read, acknowledge, change status, note, refer."""
+"""Routes of staff case work: list, read, download media, acknowledge, change status, note,
+refer."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from sqlalchemy import select
 
-from api import limits, scope
+from api import downloads, limits, scope
 from api.errors import ApiBlueprint, invalid
 from api.schemas import (
     CaseDetailOut,
@@ -32,7 +34,9 @@ from cases import (
 )
 from cases.audit import record_listing
 from cases.closure import ClosureReasonRequired, check_closure, record_closure
+from cases.media import MediaNotFound, MediaUnreadable, open_media
 from core import clock, deployment
+from core.bounds import MAX_DB_INT
 from core.db import db
 from core.errors import ApiError
 from models import Agency
@@ -73,6 +77,30 @@ def read_case(reference: str) -> dict[str, Any]:
     record_read(db.session, case, who.account, clock.now())
     db.session.commit()
     return case_detail(db.session, who, case)
+
+
+@bp.get(f"/<reference>/media/<int(min=1, max={MAX_DB_INT}):media_id>")
+@bp.response(200, description="The file, decrypted, as an attachment.", **downloads.DOC)
+@bp.alt_response(200, **downloads.ALT_DOCS[0])
+@bp.alt_response(200, **downloads.ALT_DOCS[1])
+@bp.errors(403, 404, 503)
+def download_media(reference: str, media_id: int) -> Response:
+    """Download one photo, voice note or document of a case; the read goes into the timeline.
+
+    Staff on the case and coordinators only, as for what people wrote.
+    """
+    who = scope.caller()
+    case = scope.find(db.session, who, reference)
+    if not scope.may_read_text(db.session, who, case):
+        raise ApiError(403, "forbidden", "Your role may not open what people sent.")
+    try:
+        opened = open_media(db.session, case, media_id, who.account, clock.now())
+    except MediaNotFound:
+        raise ApiError(404, "not_found", "No such file on this case.") from None
+    except MediaUnreadable:
+        raise ApiError(503, "unavailable", "The file cannot be read now.") from None
+    db.session.commit()
+    return downloads.attachment(opened, case.reference)
 
 
 @bp.post("/<reference>/acknowledge")

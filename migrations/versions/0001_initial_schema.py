@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 02:16:16.799400
+Create Date: 2026-12-02 04:16:07.627400
 """
 
 from collections.abc import Sequence
@@ -97,6 +97,29 @@ def upgrade() -> None:
     with op.batch_alter_table("login_attempt", schema=None) as batch_op:
         batch_op.create_index("ix_login_attempt_account_at", ["account_key", "at"], unique=False)
         batch_op.create_index("ix_login_attempt_address_at", ["address", "at"], unique=False)
+
+    op.create_table(
+        "mms_arrival",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("notice", "content", name="mmshalf", native_enum=False, length=15),
+            nullable=False,
+        ),
+        sa.Column("sender_hash", sa.String(length=64), nullable=False),
+        sa.Column("sender", sa.Text(), nullable=True),
+        sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("paired_id", sa.Integer(), nullable=True),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mms_arrival")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_mms_arrival_event_id")),
+    )
+    with op.batch_alter_table("mms_arrival", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_mms_arrival_due_at"), ["due_at"], unique=False)
+        batch_op.create_index(
+            "ix_mms_arrival_pairing", ["sender_hash", "kind", "arrived_at"], unique=False
+        )
 
     op.create_table(
         "region",
@@ -819,6 +842,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("via", sa.String(length=20), nullable=True),
         sa.Column("to", sa.Text(), nullable=False),
         sa.Column("to_hash", sa.String(length=64), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
@@ -1110,6 +1134,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_region_parent_code"))
 
     op.drop_table("region")
+    with op.batch_alter_table("mms_arrival", schema=None) as batch_op:
+        batch_op.drop_index("ix_mms_arrival_pairing")
+        batch_op.drop_index(batch_op.f("ix_mms_arrival_due_at"))
+
+    op.drop_table("mms_arrival")
     with op.batch_alter_table("login_attempt", schema=None) as batch_op:
         batch_op.drop_index("ix_login_attempt_address_at")
         batch_op.drop_index("ix_login_attempt_account_at")

@@ -144,3 +144,24 @@ def test_a_new_emergency_from_the_same_reporter_still_goes_through_intake(consen
     kinds = [e.kind for e in db.session.get(Case, consenting_case.id).events]
     assert "reporter_reply" not in kinds
     assert len(db.session.scalars(select(Report)).all()) == 2
+
+
+def test_a_staff_message_leaves_from_the_number_the_reporter_wrote_to(file_case) -> None:
+    from cases.relay import send_to_reporter
+    from core.crypto import lookup_hash
+    from models import InboundMessage
+
+    message = InboundMessage(
+        provider="smsgate",
+        channel="sms",
+        provider_message_id="Ey6ECgOkVVFjz3CL48B8C",
+        sender_hash=lookup_hash(NUMBER),
+        sender=NUMBER,
+        body="anak dilecehkan",
+    )
+    db.session.add(message)
+    db.session.flush()
+    case = file_case(1, text="anak dilecehkan", may_contact=True, inbound_message_id=message.id)
+    row_id = send_to_reporter(db.session, case, "Kami datang besok pagi.", None, clock.now())
+    row = db.session.get(Outbox, row_id)
+    assert (row.channel, row.via) == ("sms", "smsgate")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from channels import (
@@ -13,6 +15,7 @@ from channels import (
     TwilioProvider,
     WhatsAppCloudProvider,
     make_provider,
+    message_facts,
 )
 from core.config import ConfigError
 
@@ -53,3 +56,21 @@ def test_the_cloud_api_sends_whatsapp_when_configured() -> None:
     assert isinstance(made, Router)
     assert isinstance(made.for_channel("whatsapp"), WhatsAppCloudProvider)
     assert isinstance(made.for_channel("sms"), TwilioProvider)
+
+
+def test_a_reply_leaves_by_the_provider_its_person_wrote_to() -> None:
+    made = make_provider({**SMSGATE, **TWILIO})
+    assert isinstance(made, Router)
+
+    def chosen(channel: str, via: str | None) -> object:
+        return made.provider_for(Outgoing(channel=channel, to="+6280800000001", body="x", via=via))
+
+    assert isinstance(chosen("sms", "twilio"), TwilioProvider)
+    assert isinstance(chosen("sms", "smsgate"), SmsGateProvider)
+    assert isinstance(chosen("sms", None), SmsGateProvider)  # alerts: by channel
+    # A provider not configured, or one that cannot send the channel: by channel.
+    assert isinstance(chosen("sms", "whatsapp_cloud"), SmsGateProvider)
+    assert isinstance(chosen("whatsapp", "smsgate"), TwilioProvider)
+    twilio_reply = Outgoing(channel="sms", to="+6280800000001", body="x", via="twilio")
+    assert message_facts(made, twilio_reply).status_path == "/webhooks/twilio/status"
+    assert message_facts(made, replace(twilio_reply, via=None)).status_path is None

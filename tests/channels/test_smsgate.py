@@ -43,7 +43,7 @@ def test_delivery_events_map_to_states(fixture: str, status: DeliveryStatus) -> 
     [
         (b"not json", "bad_json"),
         (b"[1]", "bad_json"),
-        (json.dumps(load_event("mms_received.json")).encode(), "unknown_event"),
+        (json.dumps(load_event("sms_data_received.json")).encode(), "unknown_event"),
         (json.dumps(load_event("system_ping.json", id="")).encode(), "missing_field"),
     ],
 )

@@ -1,4 +1,4 @@
-"""End to end on SMSGate: a signed SMS in, a case, and the reporter's reply and the staff
+"""End to end on SMSGate: a signed SMS or MMS in, a case, and the reporter's reply and the staff
 alert out through the phone's API, every request checked against its spec by the mock."""
 
 from __future__ import annotations
@@ -98,4 +98,62 @@ def test_signed_sms_to_case_reply_and_alert_through_the_phone(
     assert {tuple(body["phoneNumbers"]) for body in recorded[1:]} == {(o,) for o in officers}
     assert all(case.reference in body["textMessage"]["text"] for body in recorded[1:])
     assert smsgate_mock.requests_to("post /messages", since=mark) == 1 + len(alerts)
+    assert smsgate_mock.rejected_count(since=mark) == 0, "\n".join(smsgate_mock.log_lines(mark))
+
+
+def test_signed_mms_photo_is_stored_encrypted_listed_and_answered_through_the_phone(
+    app, client, smsgate_mock: TwilioMock, recorded, tmp_path
+) -> None:
+    from api import tokens
+    from cases import seed_default_rules
+    from core.demo import seed_demo
+    from models import Account, CaseAgency, MediaFile, MediaStatus, Role
+    from tests.media_standin import PHOTO
+    from webhooks import media
+
+    seed_demo(db.session)
+    seed_default_rules(db.session)
+    db.session.commit()
+    clock.freeze(T0)
+    app.config.update(
+        SIGAP_PROVIDER=None,
+        SMSGATE_SIGNING_KEY=TEST_SIGNING_KEY,
+        SMSGATE_API_URL=smsgate_mock.base_url,
+        SMSGATE_USERNAME="sigap",
+        SMSGATE_PASSWORD="pw",
+        MEDIA_DIR=str(tmp_path / "media"),
+    )
+    mark = smsgate_mock.mark()
+    assert post_event(client, load_event("mms_downloaded.json")).status_code == 204
+    assert run_worker() == 1
+
+    case = db.session.scalars(select(Case)).one()
+    photo = db.session.scalars(select(MediaFile)).one()
+    assert (photo.status, photo.case_id) == (MediaStatus.STORED, case.id)
+    on_disk = (media.directory() / photo.path).read_bytes()
+    assert on_disk != PHOTO  # the bytes on disk are not the image
+    assert PHOTO[:16] not in on_disk
+    assert media.read(photo) == PHOTO
+
+    agency_id = db.session.scalars(
+        select(CaseAgency.agency_id).where(CaseAgency.case_id == case.id)
+    ).first()
+    staff = Account(role=Role.STAFF, name="Uji", phone="+6280800000301", agency_id=agency_id)
+    db.session.add(staff)
+    db.session.flush()
+    token = tokens.issue(db.session, staff, T0)[1]
+    db.session.commit()
+    auth = {"Authorization": f"Bearer {token}"}
+    listed = client.get(f"/api/v1/cases/{case.reference}", headers=auth).get_json()["media"]
+    assert [(m["id"], m["status"], m["content_type"]) for m in listed] == [
+        (photo.id, "stored", "image/jpeg")
+    ]
+    download = client.get(f"/api/v1/cases/{case.reference}/media/{photo.id}", headers=auth)
+    assert (download.status_code, download.data) == (200, PHOTO)
+
+    reply = db.session.scalars(select(Outbox).where(Outbox.purpose == Purpose.REPLY)).one()
+    assert reply.status == OutboxStatus.SENT
+    assert recorded[0]["phoneNumbers"] == [REPORTER]
+    assert case.reference in recorded[0]["textMessage"]["text"]
+    assert smsgate_mock.requests_to("post /messages", since=mark) == 1
     assert smsgate_mock.rejected_count(since=mark) == 0, "\n".join(smsgate_mock.log_lines(mark))

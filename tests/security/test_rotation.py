@@ -206,6 +206,7 @@ def test_every_lookup_hash_of_the_models_is_recomputed() -> None:
         ("account", "phone_hash", "phone"),
         ("reporter", "phone_hash", "phone"),
         ("inbound_message", "sender_hash", "sender"),
+        ("mms_arrival", "sender_hash", "sender"),
         ("outbox", "to_hash", "to"),
     }
 

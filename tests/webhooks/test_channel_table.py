@@ -1,16 +1,19 @@
 """One table of inbound cases run against every channel kind.
 
 Each kind says how it builds, signs and posts a message; the table says what a person sends
-and what must be stored. Every kind also gets, automatically, a bad signature, a missing
-one, a stale or replayed delivery, a duplicate and an unknown event: each refused or answered
-without storing anything twice.
+and what must be stored. SMSGate counts three times: an SMS, a downloaded MMS (text and a
+photo inline) and an MMS announced whose content never came (stored without words). Every
+kind also gets, automatically, a bad signature, a missing one, a stale or replayed delivery,
+a duplicate and an unknown event: each refused or answered without storing anything twice.
 """
 
 from __future__ import annotations
 
 import json
+from base64 import b64encode
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,9 +26,11 @@ from channels.whatsapp_cloud import sign as cloud_sign
 from core import clock
 from core.db import db
 from models import InboundMessage
+from tests.media_standin import PHOTO
 from tests.signing import load_form, sign
 from tests.smsgate import TEST_SIGNING_KEY, load_event
 from tests.whatsapp_cloud import TEST_APP_SECRET, first_message, load_delivery
+from webhooks import mms
 
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
@@ -69,6 +74,13 @@ class Kind:
     def stale(self, request: Request) -> tuple[Request, int]:
         """The delivery replayed later, and the status that must answer it."""
         return request, self.ok  # no timestamp in the signature: the replay is a duplicate
+
+    def settle(self) -> None:
+        """Let what this kind leaves waiting become stored messages."""
+
+    def stored_text(self, text: str) -> str:
+        """What is stored of a text this kind carries."""
+        return text
 
 
 class Twilio(Kind):
@@ -142,7 +154,7 @@ class SmsGate(Kind):
         )
 
     def unknown_event(self) -> Request:
-        return self._signed(load_event("mms_received.json"))
+        return self._signed(load_event("sms_data_received.json"))
 
     def unsigned(self, request: Request) -> Request:
         return Request(request.path, request.body, {"Content-Type": "application/json"})
@@ -152,6 +164,33 @@ class SmsGate(Kind):
 
     def stale(self, request: Request) -> tuple[Request, int]:
         return self._signed(json.loads(request.body), age=6 * 60), 403
+
+
+class SmsGateMms(SmsGate):
+    """A downloaded MMS: the text and a small photo inline."""
+
+    name = "smsgate-mms"
+
+    def message(self, msg_id: str, sender: str, text: str) -> Request:
+        photo = {"partId": 1, "contentType": "image/jpeg", "data": b64encode(PHOTO).decode()}
+        payload = {"phoneNumber": sender, "sender": sender, "body": text, "attachments": [photo]}
+        return self._signed(load_event("mms_downloaded.json", id=msg_id, payload=payload))
+
+
+class SmsGateMmsNotice(SmsGate):
+    """An MMS announced but never downloaded: stored, without words, once it stops waiting."""
+
+    name = "smsgate-mms-notice"
+
+    def message(self, msg_id: str, sender: str, text: str) -> Request:
+        payload = {"phoneNumber": sender}
+        return self._signed(load_event("mms_received.json", id=msg_id, payload=payload))
+
+    def settle(self) -> None:
+        mms.answer_waiting(clock.now() + mms.CONTENT_WAIT)
+
+    def stored_text(self, text: str) -> str:
+        return ""
 
 
 class WhatsAppCloud(Kind):
@@ -187,7 +226,14 @@ class WhatsAppCloud(Kind):
         return self._signed(json.loads(request.body), secret="another-app-secret")
 
 
-KINDS = [Twilio("sms"), Twilio("whatsapp"), SmsGate(), WhatsAppCloud()]
+KINDS = [
+    Twilio("sms"),
+    Twilio("whatsapp"),
+    SmsGate(),
+    SmsGateMms(),
+    SmsGateMmsNotice(),
+    WhatsAppCloud(),
+]
 
 
 @dataclass(frozen=True)
@@ -214,14 +260,16 @@ def send(client: FlaskClient, request: Request):
 
 
 def stored(kind: Kind) -> list[InboundMessage]:
+    kind.settle()
     db.session.expire_all()
     query = select(InboundMessage).where(InboundMessage.provider == kind.provider)
     return list(db.session.scalars(query.order_by(InboundMessage.id)))
 
 
 @pytest.fixture(params=KINDS, ids=lambda k: k.name)
-def kind(request: pytest.FixtureRequest, app: Flask) -> Kind:
+def kind(request: pytest.FixtureRequest, app: Flask, tmp_path: Path) -> Kind:
     clock.freeze(T0)
+    app.config["MEDIA_DIR"] = str(tmp_path / "media")
     request.param.configure(app)
     return request.param
 
@@ -231,7 +279,8 @@ def test_inbound(kind: Kind, client: FlaskClient, case: Case) -> None:
     response = send(client, kind.message("m0001", case.sender, case.text))
     assert response.status_code == kind.ok
     (row,) = stored(kind)
-    assert (row.channel, row.sender, row.body) == (kind.channel, case.stored_sender, case.text)
+    expected = (kind.channel, case.stored_sender, kind.stored_text(case.text))
+    assert (row.channel, row.sender, row.body) == expected
 
 
 def test_bad_signature(kind: Kind, client: FlaskClient) -> None:

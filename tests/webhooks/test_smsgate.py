@@ -98,7 +98,7 @@ def test_without_a_key_every_delivery_is_refused(gate_app, client) -> None:
 
 
 def test_an_unknown_event_gets_a_clear_400(gate_app, client) -> None:
-    response = post_event(client, load_event("mms_received.json"))
+    response = post_event(client, load_event("sms_data_received.json"))
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "unknown_event"
     assert stored() == []
