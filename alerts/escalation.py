@@ -33,6 +33,7 @@ from models import (
     AlertChain,
     Case,
     CaseEvent,
+    CaseEventKind,
     CaseStatus,
     Outbox,
     OutboxStatus,
@@ -346,7 +347,7 @@ def _event(
         CaseEvent(
             case_id=case.id,
             at=now,
-            kind="alerted" if level == 0 else "escalated",
+            kind=CaseEventKind.ALERTED if level == 0 else CaseEventKind.ESCALATED,
             actor="scheduler",
             detail=json.dumps(detail),
         )

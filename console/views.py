@@ -51,6 +51,7 @@ from models import (
     Account,
     Agency,
     Case,
+    CaseEventKind,
     CaseStatus,
     ClosureReason,
     InboundMessage,
@@ -388,7 +389,11 @@ def _case_view(who: scope.Caller, found: Case) -> dict[str, Any]:
     ).all()
     events = list(found.events)
     # The latest read of each reader, in the order they last read it.
-    readers = {e.actor_account_id: e.at for e in events if e.kind == "read" and e.actor_account_id}
+    readers = {
+        e.actor_account_id: e.at
+        for e in events
+        if e.kind == CaseEventKind.READ and e.actor_account_id
+    }
     works = who.role in scope.DEPLOYMENT_WIDE or (
         who.role == Role.STAFF and scope.is_on_case(db.session, found, who.account)
     )

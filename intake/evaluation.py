@@ -16,7 +16,7 @@ from pathlib import Path
 
 from intake.places import Gazetteer
 from intake.triage import Triage, triage_afresh
-from intake.vocab import Category, Priority
+from models import Category, Priority
 
 #: What the newest blind round must reach.
 TARGETS = {
