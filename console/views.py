@@ -55,6 +55,7 @@ from models import (
     CaseStatus,
     ClosureReason,
     InboundMessage,
+    Priority,
     Report,
     Role,
     Service,
@@ -320,7 +321,7 @@ def queue_query(filters: dict[str, Any], now: datetime) -> Any:
         end = datetime.combine(filters["opened_to"] + timedelta(days=1), time(0), tzinfo=zone())
         query = query.where(Case.opened_at < end)
     overdue = and_(Case.status.in_(AWAITING_ACK), Case.ack_due_at < now)
-    urgency = case({"darurat": 0, "tinggi": 1}, value=Case.priority, else_=2)
+    urgency = case({Priority.DARURAT: 0, Priority.TINGGI: 1}, value=Case.priority, else_=2)
     return query.order_by(case((overdue, 0), else_=1), urgency, Case.ack_due_at, Case.id)
 
 
@@ -564,6 +565,7 @@ def new_case() -> ResponseReturnValue:
         categories=CATEGORIES,
         victims=VICTIMS,
         priorities=PRIORITIES,
+        default_priority=Priority.BIASA,
     )
     return page, 400 if errors else 200
 
