@@ -44,7 +44,7 @@ from models import (
 
 #: Time between escalation steps after the deadline, by priority (step n waits n times
 #: this, up to four times).
-STEP = {
+STEP: dict[str, timedelta] = {
     Priority.DARURAT: timedelta(minutes=10),
     Priority.TINGGI: timedelta(minutes=30),
     Priority.BIASA: timedelta(hours=4),

@@ -62,7 +62,7 @@ CLAIM_TIMEOUT = timedelta(minutes=5)
 ALERT_PURPOSES = frozenset({Purpose.ALERT, Purpose.REMINDER, Purpose.ESCALATION})
 #: How long an alert stays worth delivering: a darurat alert hours late is worse than one
 #: that fails and escalates to the next person.
-ALERT_VALIDITY = {
+ALERT_VALIDITY: dict[str, timedelta] = {
     Priority.DARURAT: timedelta(minutes=15),
     Priority.TINGGI: timedelta(hours=1),
     Priority.BIASA: timedelta(hours=4),

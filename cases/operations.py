@@ -44,7 +44,7 @@ SAME_REPORTER_WINDOW = timedelta(days=1)
 #: Another person in the same village reporting the same kind of harm: the same incident.
 SAME_VILLAGE_WINDOW = timedelta(hours=6)
 #: Lower is more urgent.
-_URGENCY = {Priority.DARURAT: 0, Priority.TINGGI: 1, Priority.BIASA: 2}
+_URGENCY: dict[str, int] = {Priority.DARURAT: 0, Priority.TINGGI: 1, Priority.BIASA: 2}
 
 
 @dataclass(frozen=True)
@@ -451,7 +451,7 @@ def _raise_priority(
         from_priority=case.priority,
         to_priority=priority,
     )
-    case.priority = priority
+    case.priority = Priority(priority)
     if case.status in AWAITING_ACK:
         case.ack_due_at = min(case.ack_due_at, ack_due(priority, now, deployment.zone))
     added = _route_case(session, case, now)

@@ -7,13 +7,16 @@ from typing import Any
 from models import Case, Category, IncidentPlace, Sex, Victim, ViolenceForm
 
 #: Category to form of violence; child abuse and "other" say too little to choose.
-_FORM = {
+_FORM: dict[str, ViolenceForm] = {
     Category.KDRT: ViolenceForm.PHYSICAL,
     Category.KEKERASAN_SEKSUAL: ViolenceForm.SEXUAL,
     Category.TPPO: ViolenceForm.TRAFFICKING,
 }
 #: Domestic violence and child marriage happen, by their definition, within a household.
-_PLACE = {Category.KDRT: IncidentPlace.HOUSEHOLD, Category.PERKAWINAN_ANAK: IncidentPlace.HOUSEHOLD}
+_PLACE: dict[str, IncidentPlace] = {
+    Category.KDRT: IncidentPlace.HOUSEHOLD,
+    Category.PERKAWINAN_ANAK: IncidentPlace.HOUSEHOLD,
+}
 
 
 def prefill(category: str, victim: str) -> dict[str, Any]:

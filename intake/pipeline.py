@@ -34,7 +34,7 @@ GROUP_PREFIX_CHARS = 6
 #: An unanswered dialog is closed, and what was said filed as a report, after this long.
 DIALOG_TTL = timedelta(hours=4)
 #: Lower is more urgent.
-_URGENCY = {Priority.DARURAT: 0, Priority.TINGGI: 1, Priority.BIASA: 2}
+_URGENCY: dict[str, int] = {Priority.DARURAT: 0, Priority.TINGGI: 1, Priority.BIASA: 2}
 _CASE_COMMANDS = {
     CommandKind.STATUS: "status",
     CommandKind.TERIMA: "ack",
