@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from models import Agency, AgencyKind, AgencyRole, Category, Priority, Region, RoutingRule, Victim
 
-CATEGORIES = tuple(Category)
-VICTIMS = tuple(Victim)
-PRIORITIES = tuple(Priority)
+CATEGORIES: tuple[str, ...] = tuple(Category)
+VICTIMS: tuple[str, ...] = tuple(Victim)
+PRIORITIES: tuple[str, ...] = tuple(Priority)
 
 #: The Sulawesi Tengah defaults, in the same format coordinators export and import.
 DEFAULTS_FILE = Path(__file__).resolve().parent / "routing_defaults_72.csv"
