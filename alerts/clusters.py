@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from alerts import notices
 from alerts.messages import category_label, fit, places
-from models import Case, CaseStatus, ClusterAlert, Purpose
+from models import Case, CaseStatus, Category, ClusterAlert, Purpose
 
 _FILE = Path(__file__).with_name("clusters.toml")
 
@@ -48,7 +48,7 @@ def check_clusters(session: Session, now: datetime) -> int:
         .where(Case.category.in_(list(limits)), Case.status != CaseStatus.DITOLAK)
         .order_by(Case.opened_at)
     ).all()
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    groups: dict[tuple[Category, str], list[str]] = defaultdict(list)
     for reference, category, region_code, opened_at in rows:
         district = district_of(region_code)
         if district and opened_at > now - limits[category][1]:

@@ -34,22 +34,24 @@ from models import (
     AlertChain,
     Case,
     CaseEvent,
+    CaseEventKind,
     CaseStatus,
     Outbox,
     OutboxStatus,
+    Priority,
     Purpose,
     Role,
 )
 
 #: Time between escalation steps after the deadline, by priority (step n waits n times
 #: this, up to four times).
-STEP = {
-    "darurat": timedelta(minutes=10),
-    "tinggi": timedelta(minutes=30),
-    "biasa": timedelta(hours=4),
+STEP: dict[str, timedelta] = {
+    Priority.DARURAT: timedelta(minutes=10),
+    Priority.TINGGI: timedelta(minutes=30),
+    Priority.BIASA: timedelta(hours=4),
 }
 #: Priorities alerted at once; the others wait for a digest.
-URGENT = frozenset({"darurat", "tinggi"})
+URGENT = frozenset({Priority.DARURAT, Priority.TINGGI})
 #: After this many steps without acknowledgement the chain stops and admins are told.
 MAX_LEVEL = 8
 CLOSED = frozenset({CaseStatus.SELESAI, CaseStatus.DITOLAK})
@@ -75,7 +77,7 @@ class EscalationStats:
 
 def step_after(priority: str, level: int) -> timedelta:
     """Return how long a chain at `level` waits for acknowledgement before the next step."""
-    return STEP.get(priority, STEP["biasa"]) * min(max(level, 1), 4)
+    return STEP.get(priority, STEP[Priority.BIASA]) * min(max(level, 1), 4)
 
 
 _CHAINS = select(AlertChain).where(
@@ -293,7 +295,7 @@ def _write_held(session: Session, held: list[_HeldAlert], now: datetime) -> None
             "alert.merged",
             STAFF_LANG,
             count=len(refs),
-            darurat=sum(a.priority == "darurat" for a in alerts),
+            darurat=sum(a.priority == Priority.DARURAT for a in alerts),
             refs=" ".join(shown),
             more=f" +{len(refs) - len(shown)}" if len(refs) > len(shown) else "",
         )
@@ -339,7 +341,7 @@ def _event(
         CaseEvent(
             case_id=case.id,
             at=now,
-            kind="alerted" if level == 0 else "escalated",
+            kind=CaseEventKind.ALERTED if level == 0 else CaseEventKind.ESCALATED,
             actor="scheduler",
             detail=json.dumps(detail),
         )

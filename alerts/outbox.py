@@ -34,7 +34,17 @@ from core import metrics, retry
 from core.crypto import lookup_hash
 from core.db import db, due_rows
 from core.i18n import t
-from models import Account, AlertChain, Case, Outbox, OutboxStatus, Purpose, Reporter, Role
+from models import (
+    Account,
+    AlertChain,
+    Case,
+    Outbox,
+    OutboxStatus,
+    Priority,
+    Purpose,
+    Reporter,
+    Role,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +54,10 @@ CLAIM_TIMEOUT = timedelta(minutes=5)
 ALERT_PURPOSES = frozenset({Purpose.ALERT, Purpose.REMINDER, Purpose.ESCALATION})
 #: How long an alert stays worth delivering: a darurat alert hours late is worse than one
 #: that fails and escalates to the next person.
-ALERT_VALIDITY = {
-    "darurat": timedelta(minutes=15),
-    "tinggi": timedelta(hours=1),
-    "biasa": timedelta(hours=4),
+ALERT_VALIDITY: dict[str, timedelta] = {
+    Priority.DARURAT: timedelta(minutes=15),
+    Priority.TINGGI: timedelta(hours=1),
+    Priority.BIASA: timedelta(hours=4),
 }
 #: The delivery states a row can be in once the provider has accepted it.
 _DELIVERY = {s.value: s for s in DeliveryStatus}

@@ -25,7 +25,7 @@ from core import clock
 from core.config import ConfigError
 from core.db import db
 from core.errors import ApiError
-from models import Account, ApiToken, ApiUsage, Report
+from models import Account, ApiToken, ApiUsage, Priority, Report
 
 #: Setting, and what it limits.
 SETTINGS = {
@@ -167,14 +167,14 @@ class BatchBudget:
         """Return why a new report may not be filed now and when to try again, or None."""
         if self.reports_left <= 0:
             return "Daily limit of reports from this account reached.", self.retry_tomorrow
-        if priority == "darurat" and self.emergencies_left <= 0:
+        if priority == Priority.DARURAT and self.emergencies_left <= 0:
             return "Too many emergencies in one batch: send the rest next.", NEXT_BATCH_SECONDS
         return None
 
     def spend(self, priority: str) -> None:
         """Count a report filed."""
         self.reports_left -= 1
-        if priority == "darurat":
+        if priority == Priority.DARURAT:
             self.emergencies_left -= 1
 
     def joined_too_often(

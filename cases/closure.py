@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from cases import timeline
 from cases.workflow import CLOSED
-from models import Account, Case, CaseStatus, ClosureReason, Service
+from models import Account, Case, CaseEventKind, CaseStatus, ClosureReason, Service
 
 
 class ClosureReasonRequired(ValueError):
@@ -44,7 +44,7 @@ def record_closure(
     timeline.record(
         session,
         case,
-        "closure",
+        CaseEventKind.CLOSURE,
         now,
         actor,
         closure_reason=case.closure_reason.value if case.closure_reason else None,

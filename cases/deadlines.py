@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.deployment import DEFAULT_ZONE
+from models import Category, Priority
 
 
 @dataclass(frozen=True)
@@ -19,14 +20,14 @@ class Within:
 
 #: Acknowledgement deadline (SLA) per priority.
 ACK_WITHIN: dict[str, Within] = {
-    "darurat": Within(span=timedelta(minutes=15)),
-    "tinggi": Within(span=timedelta(hours=6)),
-    "biasa": Within(working_days=3),
+    Priority.DARURAT: Within(span=timedelta(minutes=15)),
+    Priority.TINGGI: Within(span=timedelta(hours=6)),
+    Priority.BIASA: Within(working_days=3),
 }
 
 #: Sexual violence must be reported to the police within 3x24 hours (UU TPKS, Law 12/2022
 #: art. 41); other categories have no such deadline.
-POLICE_REPORT_WITHIN: dict[str, timedelta] = {"kekerasan_seksual": timedelta(hours=72)}
+POLICE_REPORT_WITHIN: dict[str, timedelta] = {Category.KEKERASAN_SEKSUAL: timedelta(hours=72)}
 
 _SATURDAY = 5
 

@@ -12,7 +12,7 @@ from cases import timeline
 from core import media_store
 from core.bounds import MAX_DB_INT
 from core.config import ConfigError
-from models import Account, Case, MediaFile, MediaStatus
+from models import Account, Case, CaseEventKind, MediaFile, MediaStatus
 
 
 class MediaNotFound(LookupError):
@@ -52,7 +52,7 @@ def open_media(
     except ConfigError:
         raise MediaUnreadable(media_id) from None
     # The same audit as opening the case: who saw what, when; the file named by its id.
-    timeline.record(session, case, "read", now, account, media_id=media.id)
+    timeline.record(session, case, CaseEventKind.READ, now, account, media_id=media.id)
     session.flush()
     return Opened(media, content)
 

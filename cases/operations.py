@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from alerts import notify
 from cases import references, simfoni, timeline, workflow
 from cases.deadlines import ack_due, police_report_due
-from cases.routing import CATEGORIES, PRIORITIES, VICTIMS, route
+from cases.routing import CATEGORIES, PRIORITIES, VICTIMS, needs_police, route
 from cases.workflow import AWAITING_ACK, CLOSED
 from core.deployment import Deployment
 from core.gazetteer import region_row
@@ -30,7 +30,9 @@ from models import (
     AgencyRole,
     Case,
     CaseAgency,
+    CaseEventKind,
     CaseStatus,
+    Priority,
     Report,
     Role,
 )
@@ -42,7 +44,7 @@ SAME_REPORTER_WINDOW = timedelta(days=1)
 #: Another person in the same village reporting the same kind of harm: the same incident.
 SAME_VILLAGE_WINDOW = timedelta(hours=6)
 #: Lower is more urgent.
-_URGENCY = {"darurat": 0, "tinggi": 1, "biasa": 2}
+_URGENCY: dict[str, int] = {Priority.DARURAT: 0, Priority.TINGGI: 1, Priority.BIASA: 2}
 
 
 @dataclass(frozen=True)
@@ -286,7 +288,7 @@ def _insert_with_reference(session: Session, case: Case) -> None:
 
 def _opened(session: Session, case: Case, report: Report, now: datetime) -> None:
     actor, label = _reporting_actor(session, report)
-    timeline.record(session, case, "opened", now, actor, label, report_id=report.id)
+    timeline.record(session, case, CaseEventKind.OPENED, now, actor, label, report_id=report.id)
 
 
 def _route_case(session: Session, case: Case, now: datetime) -> list[Agency]:
@@ -306,11 +308,15 @@ def _route_case(session: Session, case: Case, now: datetime) -> list[Agency]:
             link.role = role
     if not routed and not case.agencies:
         log.warning("case %s: no active agency to route to", case.id)
-        timeline.record(session, case, "unrouted", now)
+        timeline.record(session, case, CaseEventKind.UNROUTED, now)
     if added:
         roles = {a.code: r.value for a, r in routed}
         timeline.record(
-            session, case, "routed", now, agencies={a.code: roles[a.code] for a in added}
+            session,
+            case,
+            CaseEventKind.ROUTED,
+            now,
+            agencies={a.code: roles[a.code] for a in added},
         )
     session.flush()
     if added:
@@ -333,7 +339,7 @@ def _join(
     actor, label = _reporting_actor(session, report)
     detail = {"reference": report.reference} if report.reference else {}
     timeline.record(
-        session, case, "report_joined", now, actor, label, report_id=report.id, **detail
+        session, case, CaseEventKind.REPORT_JOINED, now, actor, label, report_id=report.id, **detail
     )
     if _URGENCY[report.priority] < _URGENCY[case.priority]:
         _raise_priority(session, case, report.priority, now, deployment)
@@ -424,9 +430,14 @@ def _raise_priority(
 ) -> None:
     """Make a case more urgent: an earlier deadline, and the agencies that urgency adds."""
     timeline.record(
-        session, case, "priority_raised", now, from_priority=case.priority, to_priority=priority
+        session,
+        case,
+        CaseEventKind.PRIORITY_RAISED,
+        now,
+        from_priority=case.priority,
+        to_priority=priority,
     )
-    case.priority = priority
+    case.priority = Priority(priority)
     if case.status in AWAITING_ACK:
         case.ack_due_at = min(case.ack_due_at, ack_due(priority, now, deployment.zone))
     added = _route_case(session, case, now)
@@ -445,7 +456,7 @@ def relocate(session: Session, case: Case, region_code: str, now: datetime) -> l
     """
     if _known_region(session, region_code) is None or region_code == case.region_code:
         return []
-    timeline.record(session, case, "located", now, region_code=region_code)
+    timeline.record(session, case, CaseEventKind.LOCATED, now, region_code=region_code)
     case.region_code = region_code
     return _route_case(session, case, now)
 
@@ -516,7 +527,7 @@ def acknowledge(
     else:
         case.acknowledged_by_sms = False
         notify.case_acknowledged(session, case, account, now)
-    timeline.record(session, case, "acknowledged", now, account, "staff", by_sms=by_sms)
+    timeline.record(session, case, CaseEventKind.ACKNOWLEDGED, now, account, "staff", by_sms=by_sms)
     return True
 
 
@@ -558,7 +569,11 @@ def _move(
         if actor is not None and actor.agency_id is not None:
             case.assigned_account_id = actor.id
     case.closed_at = now if wanted in CLOSED else None
-    kind = "acknowledged" if wanted == CaseStatus.DITERIMA and acknowledged else "status"
+    kind = (
+        CaseEventKind.ACKNOWLEDGED
+        if wanted == CaseStatus.DITERIMA and acknowledged
+        else CaseEventKind.STATUS
+    )
     detail: dict[str, str | bool] = {"from_status": current.value, "to_status": wanted.value}
     if reason:
         detail["reason"] = reason
@@ -617,7 +632,14 @@ def refer(
     if reason:
         detail["reason"] = reason
     timeline.record(
-        session, case, "referred", now, actor, actor_label, to_agency=to_agency.code, **detail
+        session,
+        case,
+        CaseEventKind.REFERRED,
+        now,
+        actor,
+        actor_label,
+        to_agency=to_agency.code,
+        **detail,
     )
     session.flush()
     notify.case_routed(session, case, [to_agency], now)
@@ -639,7 +661,7 @@ def _check_referral(
 
 def _must_stay(session: Session, case: Case, agency_ids: list[int]) -> dict[int, str]:
     """Return, by id, the codes of these agencies a referral may not take off the case."""
-    if not agency_ids or not (case.priority == "darurat" or case.category == "kekerasan_seksual"):
+    if not agency_ids or not needs_police(case.category, case.priority):
         return {}
     rows = session.execute(
         select(Agency.id, Agency.code).where(
@@ -670,13 +692,13 @@ def add_note(
     """Add a staff note to the timeline (stored encrypted, like every event's details)."""
     if not text.strip():
         raise ValueError("a note needs some text")
-    timeline.record(session, case, "note", now, actor, text=text)
+    timeline.record(session, case, CaseEventKind.NOTE, now, actor, text=text)
     session.flush()
 
 
 def record_read(session: Session, case: Case, account: Account, now: datetime) -> None:
     """Record that someone opened a case: every read is in the audit trail."""
-    timeline.record(session, case, "read", now, account)
+    timeline.record(session, case, CaseEventKind.READ, now, account)
     session.flush()
 
 
@@ -698,7 +720,9 @@ def split_report(
     detail: dict[str, Any] = {"report_id": report.id}
     if reason:
         detail["reason"] = reason
-    timeline.record(session, old, "split", now, actor, to_case=case.reference, **detail)
-    timeline.record(session, case, "opened", now, actor, split_from=old.reference, **detail)
+    timeline.record(session, old, CaseEventKind.SPLIT, now, actor, to_case=case.reference, **detail)
+    timeline.record(
+        session, case, CaseEventKind.OPENED, now, actor, split_from=old.reference, **detail
+    )
     _route_case(session, case, now)
     return case

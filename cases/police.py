@@ -21,7 +21,7 @@ from cases import timeline
 from cases.operations import find_case, is_on_case
 from cases.workflow import CLOSED
 from core.i18n import t
-from models import Account, Case, DeadlineNotice, Purpose
+from models import Account, Case, CaseEventKind, DeadlineNotice, Purpose
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def record_police_report(
         return False
     case.police_reported_at = now
     case.updated_at = now
-    timeline.record(session, case, "police_reported", now, actor, actor_label)
+    timeline.record(session, case, CaseEventKind.POLICE_REPORTED, now, actor, actor_label)
     session.flush()
     return True
 
@@ -129,7 +129,7 @@ def _notify(session: Session, case: Case, kind: str, now: datetime, tz: ZoneInfo
     timeline.record(
         session,
         case,
-        "police_escalated" if overdue else "police_reminded",
+        CaseEventKind.POLICE_ESCALATED if overdue else CaseEventKind.POLICE_REMINDED,
         now,
         actor_label="scheduler",
         accounts=accounts,

@@ -21,6 +21,7 @@ from models import (
     Account,
     Agency,
     Case,
+    CaseEventKind,
     FollowUpTask,
     Purpose,
     ReferralService,
@@ -85,7 +86,9 @@ def ask(
     )
     session.add(referral)
     session.flush()
-    _step(session, case, referral, "referral_requested", now, actor, reason=note or None)
+    _step(
+        session, case, referral, CaseEventKind.REFERRAL_REQUESTED, now, actor, reason=note or None
+    )
     body = fit(
         "alert.referral.asked",
         places(session, case.region_code),
@@ -124,7 +127,7 @@ def answer(
     referral.status = ReferralStatus.ACCEPTED if accept else ReferralStatus.DECLINED
     referral.answered_at, referral.answer_reason = now, reason or None
     referral.answered_by_account_id = actor.id if actor else None
-    kind = "referral_accepted" if accept else "referral_declined"
+    kind = CaseEventKind.REFERRAL_ACCEPTED if accept else CaseEventKind.REFERRAL_DECLINED
     _step(session, case, referral, kind, now, actor, reason=reason or None)
 
 
@@ -142,14 +145,14 @@ def record_outcome(
     if not outcome.strip():
         raise ValueError("Say what came of the referral.")
     referral.status, referral.outcome, referral.outcome_at = ReferralStatus.COMPLETED, outcome, now
-    _step(session, case, referral, "referral_outcome", now, actor, text=outcome)
+    _step(session, case, referral, CaseEventKind.REFERRAL_OUTCOME, now, actor, text=outcome)
 
 
 def _step(
     session: Session,
     case: Case,
     referral: ServiceReferral,
-    kind: str,
+    kind: CaseEventKind,
     now: datetime,
     actor: Account | None,
     **free_text: str | None,

@@ -25,6 +25,7 @@ from models import (
     Case,
     CaseAgency,
     CaseEvent,
+    CaseEventKind,
     InboundMessage,
     Purpose,
     Report,
@@ -71,7 +72,9 @@ def send_to_reporter(
         raise NotReachable("The reporter asked not to be contacted.")
     if optout.opted_out(reporter, now):
         raise NotReachable("The reporter asked for no more messages.")
-    event = timeline.record(session, case, "message_to_reporter", now, actor, "staff", text=text)
+    event = timeline.record(
+        session, case, CaseEventKind.MESSAGE_TO_REPORTER, now, actor, "staff", text=text
+    )
     session.flush()
     return outbox.enqueue(
         session,
@@ -118,7 +121,9 @@ def reporter_reply(
     )
     case = session.scalar(
         open_cases.join(CaseEvent, CaseEvent.case_id == Case.id)
-        .where(CaseEvent.kind == "message_to_reporter", CaseEvent.at >= now - REPLY_WINDOW)
+        .where(
+            CaseEvent.kind == CaseEventKind.MESSAGE_TO_REPORTER, CaseEvent.at >= now - REPLY_WINDOW
+        )
         .order_by(CaseEvent.at.desc())
         .limit(1)
     )
@@ -127,7 +132,13 @@ def reporter_reply(
     if case is None:
         return None
     timeline.record(
-        session, case, "reporter_reply", now, actor_label="reporter", text=text, message=row.id
+        session,
+        case,
+        CaseEventKind.REPORTER_REPLY,
+        now,
+        actor_label="reporter",
+        text=text,
+        message=row.id,
     )
     primary = session.scalars(
         select(CaseAgency.agency_id).where(
@@ -171,7 +182,7 @@ def reveal_number(session: Session, case: Case, account: Account, now: datetime)
         raise NotReachable("The report is anonymous: its number is never shown.")
     if report.may_contact is not True:
         raise NotReachable("The reporter did not agree to be called back.")
-    timeline.record(session, case, "contact_revealed", now, account)
+    timeline.record(session, case, CaseEventKind.CONTACT_REVEALED, now, account)
     session.flush()
     log.info("case id=%s: reporter's number shown to account id=%s", case.id, account.id)
     return reporter.phone

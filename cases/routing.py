@@ -22,18 +22,11 @@ from sqlalchemy import ColumnElement, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from core.db import affected
-from models import Agency, AgencyKind, AgencyRole, Region, RoutingRule
+from models import Agency, AgencyKind, AgencyRole, Category, Priority, Region, RoutingRule, Victim
 
-CATEGORIES = (
-    "kdrt",
-    "kekerasan_seksual",
-    "kekerasan_anak",
-    "tppo",
-    "perkawinan_anak",
-    "lainnya",
-)
-VICTIMS = ("perempuan", "anak", "tidak_diketahui")
-PRIORITIES = ("darurat", "tinggi", "biasa")
+CATEGORIES: tuple[str, ...] = tuple(Category)
+VICTIMS: tuple[str, ...] = tuple(Victim)
+PRIORITIES: tuple[str, ...] = tuple(Priority)
 
 #: The Sulawesi Tengah defaults, in the same format coordinators export and import.
 DEFAULTS_FILE = Path(__file__).resolve().parent / "routing_defaults_72.csv"
@@ -291,7 +284,7 @@ class RoutingGaps(RoutingFileError):
 
 def needs_police(category: str, priority: str) -> bool:
     """Say whether a case must reach a police unit: emergencies and sexual violence."""
-    return priority == "darurat" or category == "kekerasan_seksual"
+    return priority == Priority.DARURAT or category == Category.KEKERASAN_SEKSUAL
 
 
 def coverage_gaps(session: Session, rows: list[RuleRow], provinces: Iterable[str]) -> list[str]:

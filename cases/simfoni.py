@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import Case, IncidentPlace, Sex, ViolenceForm
+from models import Case, Category, IncidentPlace, Sex, Victim, ViolenceForm
 
 #: Category to form of violence; child abuse and "other" say too little to choose.
-_FORM = {
-    "kdrt": ViolenceForm.PHYSICAL,
-    "kekerasan_seksual": ViolenceForm.SEXUAL,
-    "tppo": ViolenceForm.TRAFFICKING,
+_FORM: dict[str, ViolenceForm] = {
+    Category.KDRT: ViolenceForm.PHYSICAL,
+    Category.KEKERASAN_SEKSUAL: ViolenceForm.SEXUAL,
+    Category.TPPO: ViolenceForm.TRAFFICKING,
 }
 #: Domestic violence and child marriage happen, by their definition, within a household.
-_PLACE = {"kdrt": IncidentPlace.HOUSEHOLD, "perkawinan_anak": IncidentPlace.HOUSEHOLD}
+_PLACE: dict[str, IncidentPlace] = {
+    Category.KDRT: IncidentPlace.HOUSEHOLD,
+    Category.PERKAWINAN_ANAK: IncidentPlace.HOUSEHOLD,
+}
 
 
 def prefill(category: str, victim: str) -> dict[str, Any]:
@@ -23,7 +26,7 @@ def prefill(category: str, victim: str) -> dict[str, Any]:
         fields["violence_form"] = _FORM[category]
     if category in _PLACE:
         fields["incident_place"] = _PLACE[category]
-    if victim == "perempuan":
+    if victim == Victim.PEREMPUAN:
         fields["victim_sex"] = Sex.FEMALE
     return fields
 

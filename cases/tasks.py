@@ -15,7 +15,7 @@ from alerts.messages import SMS_SEGMENT, STAFF_LANG, local_time, sms_units
 from cases import timeline
 from core.db import due_rows
 from core.i18n import t
-from models import Account, Agency, Case, FollowUpTask, Purpose
+from models import Account, Agency, Case, CaseEventKind, FollowUpTask, Purpose
 
 #: The digest lists open tasks due before this much after it goes out (and overdue ones).
 DIGEST_AHEAD = timedelta(days=1)
@@ -46,7 +46,7 @@ def add_task(
     timeline.record(
         session,
         case,
-        "task_added",
+        CaseEventKind.TASK_ADDED,
         now,
         actor,
         "staff",
@@ -66,7 +66,7 @@ def complete(
     if task.done_at is not None:
         return False
     task.done_at, task.done_by_account_id = now, actor.id if actor else None
-    timeline.record(session, case, "task_done", now, actor, "staff", task=task.id)
+    timeline.record(session, case, CaseEventKind.TASK_DONE, now, actor, "staff", task=task.id)
     session.flush()
     return True
 
@@ -96,7 +96,9 @@ def remind_due(session: Session, now: datetime, tz: ZoneInfo) -> int:
             now=now,
             case_id=case.id,
         )
-        timeline.record(session, case, "task_reminded", now, actor_label="scheduler", task=task.id)
+        timeline.record(
+            session, case, CaseEventKind.TASK_REMINDED, now, actor_label="scheduler", task=task.id
+        )
     session.flush()
     return len(due)
 

@@ -9,22 +9,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from models import Account, Case, CaseEvent
-
-#: Event kinds this package writes; alerts may add its own (e.g. "alerted").
-KINDS = (
-    "opened",
-    "report_joined",
-    "routed",
-    "unrouted",
-    "acknowledged",
-    "status",
-    "note",
-    "referred",
-    "read",
-    "split",
-    "priority_raised",
-)
+from models import Account, Case, CaseEvent, CaseEventKind
 
 #: Detail keys that hold what people wrote (notes, reasons): the only values erasure blanks.
 FREE_TEXT = frozenset({"text", "reason"})
@@ -39,7 +24,7 @@ class TimelineIsAppendOnly(RuntimeError):
 def record(
     session: Session,
     case: Case,
-    kind: str,
+    kind: CaseEventKind,
     now: datetime,
     actor: Account | None = None,
     actor_label: str = "system",

@@ -190,7 +190,7 @@ def _through_outage(
     stored_replayed = ws.inspect("all")["inbound"]["total"]
     for path in kept.iterdir():
         shutil.copy2(path, ws.spool / path.name)
-    again = ws.run_due(at).get("replay-spool", "")
+    again = ws.run_due(at).get("inbound.replay_spool", "")
     stored_again = ws.inspect("all")["inbound"]["total"]
     counts = sweep(ws, at + timedelta(minutes=10), deadline, outbox=False)
     inbound_result(result, tally, {h.sid for h in hooks}, ws)

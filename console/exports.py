@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.scope import Caller, visible
 from cases import timeline
-from models import Case, Region
+from models import Case, CaseEventKind, Region
 
 #: Columns in the order SIMFONI-PPA's input form asks for them.
 COLUMNS = (
@@ -113,7 +113,7 @@ def audit(
         timeline.record(
             session,
             c,
-            "exported",
+            CaseEventKind.EXPORTED,
             now,
             who.account,
             format=fmt,

@@ -55,9 +55,11 @@ from models import (
     Account,
     Agency,
     Case,
+    CaseEventKind,
     CaseStatus,
     ClosureReason,
     InboundMessage,
+    Priority,
     Report,
     Role,
     Service,
@@ -323,7 +325,7 @@ def queue_query(filters: dict[str, Any], now: datetime) -> Any:
         end = datetime.combine(filters["opened_to"] + timedelta(days=1), time(0), tzinfo=zone())
         query = query.where(Case.opened_at < end)
     overdue = and_(Case.status.in_(AWAITING_ACK), Case.ack_due_at < now)
-    urgency = case({"darurat": 0, "tinggi": 1}, value=Case.priority, else_=2)
+    urgency = case({Priority.DARURAT: 0, Priority.TINGGI: 1}, value=Case.priority, else_=2)
     return query.order_by(case((overdue, 0), else_=1), urgency, Case.ack_due_at, Case.id)
 
 
@@ -409,7 +411,11 @@ def _case_view(who: scope.Caller, found: Case) -> dict[str, Any]:
     ).all()
     events = list(found.events)
     # The latest read of each reader, in the order they last read it.
-    readers = {e.actor_account_id: e.at for e in events if e.kind == "read" and e.actor_account_id}
+    readers = {
+        e.actor_account_id: e.at
+        for e in events
+        if e.kind == CaseEventKind.READ and e.actor_account_id
+    }
     works = who.role in scope.DEPLOYMENT_WIDE or (
         who.role == Role.STAFF and is_on_case(db.session, found, who.account)
     )
@@ -581,6 +587,7 @@ def new_case() -> ResponseReturnValue:
         categories=CATEGORIES,
         victims=VICTIMS,
         priorities=PRIORITIES,
+        default_priority=Priority.BIASA,
     )
     return page, 400 if errors else 200
 

@@ -17,6 +17,7 @@ from models import (
     Account,
     AgeGroup,
     Case,
+    CaseEventKind,
     CaseStatus,
     ClosureReason,
     IncidentPlace,
@@ -87,7 +88,7 @@ def set_simfoni(
             changed[name] = None if value is None else str(value)
     if changed:
         case.updated_at = now
-        timeline.record(session, case, "simfoni", now, actor, fields=changed)
+        timeline.record(session, case, CaseEventKind.SIMFONI, now, actor, fields=changed)
         session.flush()
     return bool(changed)
 
@@ -130,7 +131,7 @@ def file_for_staff(
     timeline.record(
         session,
         filed.case,
-        "filed_by_staff",
+        CaseEventKind.FILED_BY_STAFF,
         now,
         actor,
         source=item.source,
@@ -146,6 +147,6 @@ def record_police_report(session: Session, case: Case, now: datetime, actor: Acc
         return False
     case.police_reported_at = now
     case.updated_at = now
-    timeline.record(session, case, "police_reported", now, actor)
+    timeline.record(session, case, CaseEventKind.POLICE_REPORTED, now, actor)
     session.flush()
     return True

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from intake.places import Gazetteer, Place
 from intake.triage import Triage
-from intake.vocab import PlaceLevel
+from models import Category, Priority, RegionLevel
 
 PLACE, STORY, DANGER, CONTACT = "place", "story", "danger", "contact"
 MAX_QUESTIONS = 3
@@ -131,7 +131,7 @@ def plan(triage: Triage, text: str, gazetteer: Gazetteer | None = None) -> Dialo
     if says_only_where(triage, text, gazetteer):
         # "Bora": what happened comes first; an emergency in the answer opens the case.
         state.pending.insert(0, STORY)
-    if not triage.danger_known and str(triage.priority) != "darurat":
+    if not triage.danger_known and triage.priority != Priority.DARURAT:
         # A sign of danger that triage could not be sure of is asked about first.
         state.pending.insert(0 if triage.danger_uncertain else len(state.pending), DANGER)
     if state.pending:
@@ -143,7 +143,7 @@ def plan(triage: Triage, text: str, gazetteer: Gazetteer | None = None) -> Dialo
 
 def says_only_where(triage: Triage, text: str, gazetteer: Gazetteer | None) -> bool:
     """Say whether a message names a place and hardly anything of what happened."""
-    if str(triage.category) != "lainnya" or str(triage.priority) == "darurat":
+    if triage.category != Category.LAINNYA or triage.priority == Priority.DARURAT:
         return False
     places = [triage.location] if triage.location else []
     if gazetteer is not None:
@@ -252,7 +252,7 @@ def choices(state: DialogState, gazetteer: Gazetteer | None) -> list[Place]:
 
 def choice_label(place: Place, with_regency: bool = True) -> str:
     """A choice shown without the village's own name, so a reply never repeats the report."""
-    if place.level is PlaceLevel.VILLAGE and place.district:
+    if place.level is RegionLevel.VILLAGE and place.district:
         label = place.district
         if with_regency and place.regency:
             label += f" ({_short(place.regency)})"

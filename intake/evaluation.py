@@ -17,7 +17,7 @@ from typing import Any
 
 from intake.places import Gazetteer
 from intake.triage import Triage, triage_afresh
-from intake.vocab import Category, Priority
+from models import Category, Priority
 
 #: What the newest blind round must reach.
 TARGETS = {

@@ -62,5 +62,5 @@ def init_app(app: Flask) -> None:
     from intake.cli import make_triage_command
     from intake.gazetteer import current
 
-    register(Job("expire-dialogs", IntervalTrigger(minutes=5), expire_dialogs))
+    register(Job("intake.expire_dialogs", IntervalTrigger(minutes=5), expire_dialogs))
     app.cli.add_command(make_triage_command(current))

@@ -11,7 +11,7 @@ from typing import Any
 from cases import references
 from intake import lexicon
 from intake.places import Gazetteer
-from intake.vocab import Category
+from models import Category
 
 # Words as people type them; punctuation and emoji between words are dropped.
 _WORD = re.compile(r"[^\W_]+")
@@ -22,17 +22,18 @@ _MAX_PLACE_WORDS = 4
 class CommandKind(enum.StrEnum):
     """What a command asks for."""
 
-    LAPOR = "lapor"
-    DARURAT = "darurat"
-    BATAL = "batal"
-    BANTUAN = "bantuan"
-    STATUS = "status"
-    TERIMA = "terima"
-    SELESAI = "selesai"
-    BERHENTI = "berhenti"
-    MULAI = "mulai"
-    HAPUS = "hapus"
-    LAPORPOLISI = "laporpolisi"
+    # Each value is the member's name in lower case: the command's key in keywords.toml.
+    LAPOR = enum.auto()
+    DARURAT = enum.auto()
+    BATAL = enum.auto()
+    BANTUAN = enum.auto()
+    STATUS = enum.auto()
+    TERIMA = enum.auto()
+    SELESAI = enum.auto()
+    BERHENTI = enum.auto()
+    MULAI = enum.auto()
+    HAPUS = enum.auto()
+    LAPORPOLISI = enum.auto()
 
 
 @dataclass(frozen=True, slots=True)

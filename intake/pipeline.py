@@ -25,8 +25,7 @@ from intake import safety
 from intake.keywords import Command, CommandKind, language_hint, parse_command
 from intake.places import Gazetteer
 from intake.triage import Triage, triage
-from intake.vocab import Priority
-from models import Account, Case, Dialog, DialogStatus, Reporter
+from models import Account, Case, Category, Dialog, DialogStatus, Priority, Reporter, Victim
 from models import InboundMessage as InboundRow
 
 #: Characters of a number that name its country and operator, e.g. "+62812": new senders
@@ -35,7 +34,7 @@ GROUP_PREFIX_CHARS = 6
 #: An unanswered dialog is closed, and what was said filed as a report, after this long.
 DIALOG_TTL = timedelta(hours=4)
 #: Lower is more urgent.
-_URGENCY = {"darurat": 0, "tinggi": 1, "biasa": 2}
+_URGENCY: dict[str, int] = {Priority.DARURAT: 0, Priority.TINGGI: 1, Priority.BIASA: 2}
 _CASE_COMMANDS = {
     CommandKind.STATUS: "status",
     CommandKind.TERIMA: "ack",
@@ -213,14 +212,14 @@ def _emergency(
         if result is not None and rest
         else dlg.DialogState(
             text="",
-            category="lainnya",
-            victim="tidak_diketahui",
-            priority="darurat",
+            category=Category.LAINNYA,
+            victim=Victim.TIDAK_DIKETAHUI,
+            priority=Priority.DARURAT,
             language=reporter.language,
             pending=[dlg.PLACE, dlg.CONTACT],
         )
     )
-    state.priority = "darurat"
+    state.priority = Priority.DARURAT
     if dlg.DANGER in state.pending:
         state.pending.remove(dlg.DANGER)
     return _proceed(session, reporter, row, state, now)
@@ -248,7 +247,7 @@ def _proceed(
 ) -> str:
     """Open the case when it is time, then ask the next question or confirm the reference."""
     opened_now = None
-    if state.priority == "darurat" and state.case_id is None:
+    if state.priority == Priority.DARURAT and state.case_id is None:
         opened_now = _file(session, reporter, row, state, dialog, now)
     question = dlg.next_question(state)
     if question is None:
@@ -316,7 +315,7 @@ def _case(session: Session, state: dlg.DialogState) -> Case | None:
 
 
 def _opened_reply(state: dlg.DialogState, lang: str) -> str:
-    key = "reply.opened_urgent" if state.priority == "darurat" else "reply.opened"
+    key = "reply.opened_urgent" if state.priority == Priority.DARURAT else "reply.opened"
     return t(key, lang, ref=state.reference)
 
 
@@ -385,7 +384,7 @@ def _continue(session: Session, dialog: Dialog, row: InboundRow, text: str, now:
     if state.retries > dlg.MAX_RETRIES:
         return _proceed(session, reporter, row, state, now, dialog)
     dialog.state, dialog.updated_at = state.to_json(), now
-    if state.priority == "darurat" and state.case_id is None:
+    if state.priority == Priority.DARURAT and state.case_id is None:
         # What they added says someone is in danger now: do not wait for answers.
         if state.asked is not None:
             state.pending.insert(0, state.asked)
@@ -411,7 +410,7 @@ def _answer(
     if value is None:
         return dlg.Answer.UNCLEAR
     if state.asked == dlg.DANGER and value:
-        state.priority = "darurat"
+        state.priority = Priority.DARURAT
     if state.asked == dlg.CONTACT:
         state.may_contact = reporter.may_contact = value
         _may_contact_on_reports(session, state, value)
@@ -426,7 +425,7 @@ def _story(state: dlg.DialogState, text: str) -> dlg.Answer:
     result = triage(state.text, gazetteer())
     if _URGENCY[str(result.priority)] < _URGENCY[state.priority]:
         state.priority = str(result.priority)
-    if (result.danger_known or state.priority == "darurat") and dlg.DANGER in state.pending:
+    if (result.danger_known or state.priority == Priority.DARURAT) and dlg.DANGER in state.pending:
         state.pending.remove(dlg.DANGER)
     return dlg.Answer.SETTLED
 
@@ -444,9 +443,9 @@ def _more_details(state: dlg.DialogState, text: str) -> None:
     """A reply that is no answer is more of the story: add it and triage again."""
     state.text = f"{state.text}\n{text}".strip()
     result = triage(state.text, gazetteer())
-    if str(result.priority) == "darurat":
-        state.priority = "darurat"
-    if state.category == "lainnya":
+    if result.priority == Priority.DARURAT:
+        state.priority = Priority.DARURAT
+    if state.category == Category.LAINNYA:
         state.category, state.victim = str(result.category), str(result.victim)
     if state.region_code is None and result.location is not None:
         state.region_code = result.location.code

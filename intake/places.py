@@ -15,11 +15,11 @@ from rapidfuzz.distance import OSA
 
 from intake import lexicon
 from intake.text import fold
-from intake.vocab import PlaceLevel
+from models import RegionLevel
 
 Row = tuple[str, str | None, str]
 
-_LEVEL_ORDER = (PlaceLevel.PROVINCE, PlaceLevel.REGENCY, PlaceLevel.DISTRICT, PlaceLevel.VILLAGE)
+_LEVEL_ORDER = tuple(RegionLevel)  # largest first
 # Words, or the punctuation that ends a sentence (capitals after it mean nothing).
 _TOKEN = re.compile(r"[^\W_]+(?:['’`][^\W_]+)*|[.!?\n]")
 _APOSTROPHES = re.compile(r"['’`]")
@@ -45,7 +45,7 @@ class Place:
 
     code: str
     name: str
-    level: PlaceLevel
+    level: RegionLevel
     parent_code: str | None = None
     district: str | None = None
     regency: str | None = None
@@ -98,7 +98,7 @@ class _Word:
     """A word of the message as the resolver sees it."""
 
     key: str
-    marker: PlaceLevel | None
+    marker: RegionLevel | None
     weak_marker: bool
     capitalised: bool
     ordinary: bool
@@ -117,12 +117,12 @@ class Gazetteer:
         self._blocks = _build_blocks(self._by_key)
         config = lexicon.load("places")
         self._markers = {
-            word: PlaceLevel(level) for level, words in config["markers"].items() for word in words
+            word: RegionLevel(level) for level, words in config["markers"].items() for word in words
         }
         self._weak = frozenset(config["weak_markers"]["words"])
         self._streets = frozenset(config["street_markers"]["words"])
         self._after = {
-            word: PlaceLevel(level)
+            word: RegionLevel(level)
             for level, words in config["markers_after"].items()
             for word in words
         }
@@ -185,7 +185,7 @@ class Gazetteer:
 
     def villages_named(self, name: str) -> list[Place]:
         """Return every village named ``name`` (ignoring case, spaces, marks)."""
-        return [p for p in self.places_named(name) if p.level is PlaceLevel.VILLAGE]
+        return [p for p in self.places_named(name) if p.level is RegionLevel.VILLAGE]
 
     def resolve(self, text: str) -> PlaceMatch:
         """Return the place ``text`` names, preferring villages, or the candidates if unclear."""
@@ -273,7 +273,7 @@ class Gazetteer:
         return _Mention(mention.start, mention.end, places, _MARKED, mention.exact)
 
     def _mention_at(
-        self, words: list[_Word | None], start: int, level: PlaceLevel | None, strength: int
+        self, words: list[_Word | None], start: int, level: RegionLevel | None, strength: int
     ) -> _Mention | None:
         """Return the longest place name starting at ``start``, exact or else near enough."""
         span = _span(words, start)
@@ -336,7 +336,7 @@ def _span(words: list[_Word | None], start: int) -> list[_Word]:
     return out
 
 
-def _context(words: list[_Word | None], start: int) -> tuple[PlaceLevel | None, int]:
+def _context(words: list[_Word | None], start: int) -> tuple[RegionLevel | None, int]:
     """Return the level a marker before ``start`` asks for, and how much to trust the name."""
     before = words[start - 1] if start > 0 else None
     if before is not None and before.marker is not None:
@@ -347,14 +347,14 @@ def _context(words: list[_Word | None], start: int) -> tuple[PlaceLevel | None, 
     return None, _UNMARKED
 
 
-def _at_level(places: Iterable[Place], level: PlaceLevel | None) -> list[Place]:
+def _at_level(places: Iterable[Place], level: RegionLevel | None) -> list[Place]:
     """Return the places at ``level``, or all of them when no level was asked for."""
     return [p for p in places if level is None or p.level is level]
 
 
 def _prefer_area(places: list[Place]) -> list[Place]:
     """Drop villages that share a name with a larger area but lie outside it ("Palu")."""
-    areas = [p for p in places if p.level is not PlaceLevel.VILLAGE]
+    areas = [p for p in places if p.level is not RegionLevel.VILLAGE]
     if not areas or len(areas) == len(places):
         return places
     inside = [p for p in places if p in areas or any(p.within(a.code) for a in areas)]
@@ -394,13 +394,15 @@ def _village_then_area(mentions: list[_Mention]) -> list[_Mention]:
 
 def _areas(mention: _Mention) -> tuple[Place, ...]:
     """Return the districts and regencies a mention may name."""
-    return tuple(p for p in mention.places if p.level in (PlaceLevel.DISTRICT, PlaceLevel.REGENCY))
+    return tuple(
+        p for p in mention.places if p.level in (RegionLevel.DISTRICT, RegionLevel.REGENCY)
+    )
 
 
 def _contains(area: _Mention, mention: _Mention) -> bool:
     """Return whether ``area`` names a district or regency holding a village ``mention`` may be."""
     return any(
-        p.level is PlaceLevel.VILLAGE and p.within(a.code)
+        p.level is RegionLevel.VILLAGE and p.within(a.code)
         for p in mention.places
         for a in _areas(area)
     )
@@ -415,7 +417,7 @@ def _drop_overlapped(mentions: list[_Mention]) -> list[_Mention]:
     return kept
 
 
-def _settle(mentions: list[_Mention], level: PlaceLevel) -> PlaceMatch | None:
+def _settle(mentions: list[_Mention], level: RegionLevel) -> PlaceMatch | None:
     """Return the match at ``level``, narrowed by the larger areas named alongside."""
     at_level = [m for m in mentions if any(p.level is level for p in m.places)]
     if not at_level:
@@ -456,11 +458,11 @@ def _compact(text: str) -> str:
     return "".join(ch for ch in fold(_APOSTROPHES.sub("", text)) if ch.isalnum())
 
 
-def _name_keys(name: str, level: PlaceLevel) -> set[str]:
+def _name_keys(name: str, level: RegionLevel) -> set[str]:
     """Return the lookup keys of a place name, one per spelling people use."""
     variants = {name, _BRACKETS.sub(" ", name)}
     variants.update(part for v in list(variants) for part in v.split("/"))
-    if level is PlaceLevel.REGENCY:
+    if level is RegionLevel.REGENCY:
         variants.update(_REGENCY_PREFIX.sub("", v) for v in list(variants))
     # "Sidondo II" is typed "sidondo 2" as often as not.
     variants.update(_ROMAN_SUFFIX.sub(_arabic, v) for v in list(variants))
@@ -472,16 +474,16 @@ def _arabic(match: re.Match[str]) -> str:
     return " " + str(_ROMAN.index(match.group(1).upper()) + 1)
 
 
-def _display_name(raw: str, level: PlaceLevel) -> str:
+def _display_name(raw: str, level: RegionLevel) -> str:
     """Return a name as people write it ("Kabupaten Sigi", not "KABUPATEN SIGI")."""
     name = " ".join(raw.split())
-    if level in (PlaceLevel.REGENCY, PlaceLevel.PROVINCE) and name.isupper():
+    if level in (RegionLevel.REGENCY, RegionLevel.PROVINCE) and name.isupper():
         return name.title()
     return name
 
 
 def _make_place(
-    code: str, parent: str | None, name: str, level: PlaceLevel, names: dict[str, str]
+    code: str, parent: str | None, name: str, level: RegionLevel, names: dict[str, str]
 ) -> Place:
     """Return a Place with the names of the areas it lies in, for display."""
     parts = code.split(".")
@@ -490,7 +492,7 @@ def _make_place(
         name=name,
         level=level,
         parent_code=parent,
-        district=names.get(".".join(parts[:3])) if level is PlaceLevel.VILLAGE else None,
+        district=names.get(".".join(parts[:3])) if level is RegionLevel.VILLAGE else None,
         regency=names.get(".".join(parts[:2])) if len(parts) > 2 else None,
         province=names.get(parts[0]) if len(parts) > 1 else None,
     )

@@ -23,11 +23,13 @@ from intake.keywords import Command, CommandKind
 from intake.triage import triage
 from models import (
     Case,
+    CaseEventKind,
     Dialog,
     DialogStatus,
     InboundMessage,
     Outbox,
     OutboxStatus,
+    Priority,
     Report,
     Reporter,
 )
@@ -63,7 +65,7 @@ def reply_to_case(
     from intake.gazetteer import current
 
     result = triage(text, current())
-    if str(result.priority) == "darurat":
+    if result.priority == Priority.DARURAT:
         return None  # someone is in danger now: intake opens or raises the case
     return relay.reporter_reply(
         session, reporter, row, text, now, deployment.current().tz, is_report=result.is_report
@@ -108,9 +110,9 @@ def erase(session: Session, reporter: Reporter, row: InboundMessage, now: dateti
     opt_out(session, reporter, now)
     for case in session.scalars(select(Case).where(Case.id.in_(cases))):
         for event in case.events:
-            if event.kind == "reporter_reply":  # what they wrote to staff goes too
+            if event.kind == CaseEventKind.REPORTER_REPLY:  # what they wrote to staff goes too
                 timeline.redact(event)
-        timeline.record(session, case, "reporter_erased", now, actor_label="reporter")
+        timeline.record(session, case, CaseEventKind.REPORTER_ERASED, now, actor_label="reporter")
     session.flush()
     log.info("reporter id=%s erased: %s messages, %s cases", reporter.id, erased, len(cases))
 

@@ -10,7 +10,7 @@ from intake import lexicon
 from intake.patterns import Matcher
 from intake.places import Gazetteer, Place, PlaceMatch
 from intake.text import tokens
-from intake.vocab import Category, PlaceLevel, Priority, Victim
+from models import Category, Priority, RegionLevel, Victim
 
 # Cue groups every message is checked for.
 _CUES = (
@@ -222,7 +222,7 @@ def triage(text: str, gazetteer: Gazetteer | None = None) -> Triage:
     chain = _is_chain(rules, evidence)
     if chain or not _is_report(rules, evidence, darurat, named_place):
         # A question or a thank-you may still name the reporter's village: keep it.
-        village = match.place is not None and match.place.level is PlaceLevel.VILLAGE
+        village = match.place is not None and match.place.level is RegionLevel.VILLAGE
         return Triage(
             language=language,
             location=match.place if village else None,
@@ -234,7 +234,7 @@ def triage(text: str, gazetteer: Gazetteer | None = None) -> Triage:
     category = _category(rules, evidence.scores)
     if evidence.cues["elderly"] and category is not Category.KEKERASAN_SEKSUAL:
         # An old person hurt or neglected is the social service's, not one of these cases.
-        evidence.why.append(("lainnya", "the one hurt is elderly"))
+        evidence.why.append((Category.LAINNYA, "the one hurt is elderly"))
         category = Category.LAINNYA
     priority, why_priority = _priority(rules, category, evidence, darurat)
     if uncertain and priority is Priority.BIASA and why_priority == _LOW_HARM:

@@ -33,11 +33,12 @@ from models.login import LoginAttempt, LoginCode
 from models.media import MediaFile, MediaStatus, MmsArrival, MmsHalf
 from models.message import InboundMessage, InboundStatus, InboundTombstone
 from models.outbox import Outbox, OutboxStatus, Purpose
-from models.region import Region, RegionLevel
+from models.region import Region
 from models.reporter import Reporter
 from models.roster import AlertChain, RosterOverride, RosterRole, RosterSlot
 from models.schedule import JobRun, Lease
 from models.token import ApiToken, ApiUsage
+from models.vocab import CaseEventKind, Category, Channel, Priority, RegionLevel, Victim
 
 __all__ = [
     "Account",
@@ -53,7 +54,10 @@ __all__ = [
     "Case",
     "CaseAgency",
     "CaseEvent",
+    "CaseEventKind",
     "CaseStatus",
+    "Category",
+    "Channel",
     "ClosureReason",
     "ClusterAlert",
     "DeadlineNotice",
@@ -76,6 +80,7 @@ __all__ = [
     "MmsHalf",
     "Outbox",
     "OutboxStatus",
+    "Priority",
     "Purpose",
     "ReferralService",
     "ReferralStatus",
@@ -92,5 +97,6 @@ __all__ = [
     "Service",
     "ServiceReferral",
     "Sex",
+    "Victim",
     "ViolenceForm",
 ]

@@ -54,12 +54,12 @@ def utcnow() -> datetime:
     return clock.now()
 
 
-def str_enum(cls: type[enum.StrEnum]) -> Enum:
+def str_enum(cls: type[enum.StrEnum], length: int | None = None) -> Enum:
     """A portable column for a StrEnum that stores its values, not its member names."""
     return Enum(
         cls,
         native_enum=False,
-        length=max(len(m.value) for m in cls) + 8,
+        length=length or max(len(m.value) for m in cls) + 8,
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import Encrypted
 from models.base import Base, str_enum, utcnow
+from models.vocab import CaseEventKind, Category, Priority, Victim
 
 
 class CaseStatus(enum.StrEnum):
@@ -114,9 +115,9 @@ class Case(Base):
     #: What people type and say on the phone, e.g. K7M4CH.
     reference: Mapped[str] = mapped_column(String(12), unique=True)
     status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.BARU)
-    category: Mapped[str] = mapped_column(String(32))
-    victim: Mapped[str] = mapped_column(String(32))
-    priority: Mapped[str] = mapped_column(String(16))
+    category: Mapped[Category] = mapped_column(str_enum(Category, 32))
+    victim: Mapped[Victim] = mapped_column(str_enum(Victim, 32))
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority, 16))
     #: The most precise place known: a village, else a district, regency or province.
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
     assigned_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
@@ -187,9 +188,9 @@ class Report(Base):
     text: Mapped[str] = mapped_column(Encrypted())
     #: JSON list: why triage read the text as it did, for staff; encrypted (quotes the text).
     triage_reasons: Mapped[str | None] = mapped_column(Encrypted())
-    category: Mapped[str] = mapped_column(String(32))
-    victim: Mapped[str] = mapped_column(String(32))
-    priority: Mapped[str] = mapped_column(String(16))
+    category: Mapped[Category] = mapped_column(str_enum(Category, 32))
+    victim: Mapped[Victim] = mapped_column(str_enum(Victim, 32))
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority, 16))
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
     is_anonymous: Mapped[bool] = mapped_column(default=False)
     may_contact: Mapped[bool | None]
@@ -213,8 +214,7 @@ class CaseEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: opened, report_joined, routed, acknowledged, status, note, referred, read, split, alerted…
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[CaseEventKind] = mapped_column(str_enum(CaseEventKind, 32))
     actor_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     #: "system", "reporter", "scheduler" when no account acted.
     actor: Mapped[str] = mapped_column(String(32), default="system")
@@ -231,10 +231,10 @@ class RoutingRule(Base):
     __table_args__ = (UniqueConstraint("category", "victim", "region_code", "agency_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    category: Mapped[str | None] = mapped_column(String(32))
-    victim: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[Category | None] = mapped_column(str_enum(Category, 32))
+    victim: Mapped[Victim | None] = mapped_column(str_enum(Victim, 32))
     #: Only for this priority (e.g. police for darurat); empty matches any.
-    priority: Mapped[str | None] = mapped_column(String(16))
+    priority: Mapped[Priority | None] = mapped_column(str_enum(Priority, 16))
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     role: Mapped[AgencyRole] = mapped_column(str_enum(AgencyRole))

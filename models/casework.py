@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.crypto import Encrypted
 from models.base import Base, str_enum, utcnow
 from models.case import Case
+from models.vocab import Category
 
 
 class ReferralService(enum.StrEnum):
@@ -97,7 +98,7 @@ class ClusterAlert(Base):
     __table_args__ = (Index("ix_cluster_alert_area", "category", "district_code", "alerted_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(String(32))
+    category: Mapped[Category] = mapped_column(str_enum(Category, 32))
     district_code: Mapped[str] = mapped_column(String(13))
     alerted_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: The case references that made the cluster (references only, never texts).

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.crypto import Encrypted
 from models.base import Base, str_enum, utcnow
+from models.vocab import Channel
 
 
 class InboundStatus(enum.StrEnum):
@@ -41,7 +42,7 @@ class InboundMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(20))
-    channel: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, 20))
     provider_message_id: Mapped[str] = mapped_column(String(64))
     sender_hash: Mapped[str] = mapped_column(String(64), index=True)
     sender: Mapped[str] = mapped_column(Encrypted())

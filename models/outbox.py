@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.crypto import Encrypted
 from models.base import Base, str_enum, utcnow
+from models.vocab import Channel
 
 
 class OutboxStatus(enum.StrEnum):
@@ -52,7 +53,7 @@ class Outbox(Base):
     #: Same key, same message: writing it twice sends it once.
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose))
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, 16))
     #: The provider a reporter wrote to (the number they used): a reply leaves by it.
     via: Mapped[str | None] = mapped_column(String(20))
     to: Mapped[str] = mapped_column(Encrypted())

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import enum
-
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, str_enum
-
-
-class RegionLevel(enum.StrEnum):
-    PROVINCE = "province"
-    REGENCY = "regency"
-    DISTRICT = "district"
-    VILLAGE = "village"
+from models.vocab import RegionLevel
 
 
 class Region(Base):

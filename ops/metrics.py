@@ -28,6 +28,7 @@ from models import (
     Lease,
     Outbox,
     OutboxStatus,
+    Priority,
 )
 from webhooks import spool
 
@@ -122,7 +123,7 @@ class StateCollector(Collector):
             "Cases nobody acknowledged within their deadline, by priority.",
             labels=["priority"],
         )
-        for priority in ("darurat", "tinggi", "biasa"):
+        for priority in Priority:
             family.add_metric([priority], counts.get(priority, 0))
         return family
 

@@ -23,6 +23,7 @@ from cases import referrals, timeline
 from models import (
     Account,
     Case,
+    CaseEventKind,
     Dialog,
     DialogStatus,
     InboundMessage,
@@ -86,11 +87,13 @@ def erase_case(session: Session, case: Case, actor: Account, reason: str, now: d
     done.messages = _erase_messages(session, message_ids, hashes)
     done.dialogs = _erase_dialogs(session, case, message_ids, {r.id for r in reporters})
     done.outbox = _erase_outbox(session, {r.id for r in reporters}, hashes)
-    done.events = sum(timeline.redact(e) for e in case.events if e.kind != "erased")
+    done.events = sum(timeline.redact(e) for e in case.events if e.kind != CaseEventKind.ERASED)
     done.events += referrals.erase_free_text(session, case)  # referral notes, task titles
     media.erase_for_case(session, case.id)  # photos and voice notes go with the case
     session.flush()
-    timeline.record(session, case, "erased", now, actor, reason=reason.strip(), **asdict(done))
+    timeline.record(
+        session, case, CaseEventKind.ERASED, now, actor, reason=reason.strip(), **asdict(done)
+    )
     session.flush()
     log.info("case id=%s erased by account id=%s: %s", case.id, actor.id, asdict(done))
     return done

@@ -89,7 +89,7 @@ def register_jobs() -> None:
     )
     register(
         Job(
-            "smsgate.catch-up",
+            "smsgate.catch_up",
             IntervalTrigger(minutes=15, start_date=_ORIGIN),
             catch_up_smsgate,
             grace=timedelta(minutes=15),

@@ -87,6 +87,6 @@ def check_worker(now: datetime) -> str:
 
 def register_jobs() -> None:
     """Put the inbound jobs on the schedule."""
-    register(Job("retry-inbound", IntervalTrigger(seconds=30), retry_inbound))
-    register(Job("replay-spool", IntervalTrigger(seconds=30), replay_spool))
-    register(Job("worker-liveness", IntervalTrigger(minutes=1, start_date=_ORIGIN), check_worker))
+    register(Job("inbound.retry", IntervalTrigger(seconds=30), retry_inbound))
+    register(Job("inbound.replay_spool", IntervalTrigger(seconds=30), replay_spool))
+    register(Job("worker.liveness", IntervalTrigger(minutes=1, start_date=_ORIGIN), check_worker))

@@ -99,4 +99,4 @@ def init_app(app: Flask) -> None:
     """Check the configured limits, and register the `limits` commands and the release job."""
     limits.Policy.from_config(app.config)
     app.cli.add_command(limits_group)
-    register(Job("release-limited", IntervalTrigger(minutes=10), release_limited))
+    register(Job("limits.release", IntervalTrigger(minutes=10), release_limited))

@@ -192,5 +192,5 @@ def _without_content(event_id: str, sender: str) -> InboundMessage:
 def register_jobs() -> None:
     """Put the MMS job on the schedule."""
     register(
-        Job("smsgate.mms-wait", IntervalTrigger(minutes=1, start_date=_ORIGIN), answer_waiting)
+        Job("smsgate.mms_wait", IntervalTrigger(minutes=1, start_date=_ORIGIN), answer_waiting)
     )

@@ -22,20 +22,30 @@ from cases import Deployment, ReportIn, file_report
 from core.bounds import bounded_int
 from intake.places import Gazetteer
 from intake.triage import triage
-from models import Account, Agency, Case, CaseAgency, CaseEvent, Region, RegionLevel, Report
+from models import (
+    Account,
+    Agency,
+    Case,
+    CaseAgency,
+    CaseEvent,
+    CaseEventKind,
+    Region,
+    RegionLevel,
+    Report,
+)
 
 #: Timeline kinds that change what a facilitator sees of a case (not reads, notes, alerts).
 CHANGE_KINDS = (
-    "opened",
-    "report_joined",
-    "routed",
-    "unrouted",
-    "acknowledged",
-    "status",
-    "referred",
-    "priority_raised",
-    "located",
-    "split",
+    CaseEventKind.OPENED,
+    CaseEventKind.REPORT_JOINED,
+    CaseEventKind.ROUTED,
+    CaseEventKind.UNROUTED,
+    CaseEventKind.ACKNOWLEDGED,
+    CaseEventKind.STATUS,
+    CaseEventKind.REFERRED,
+    CaseEventKind.PRIORITY_RAISED,
+    CaseEventKind.LOCATED,
+    CaseEventKind.SPLIT,
 )
 #: Longer than any transaction that writes timeline events. An event id is drawn when the
 #: row is inserted but seen only at commit, so on PostgreSQL a lower id can appear after a

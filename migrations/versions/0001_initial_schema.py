@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 04:16:07.627400
+Create Date: 2026-12-02 04:48:28.992709
 """
 
 from collections.abc import Sequence
@@ -22,7 +22,21 @@ def upgrade() -> None:
     op.create_table(
         "cluster_alert",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column(
+            "category",
+            sa.Enum(
+                "kdrt",
+                "kekerasan_seksual",
+                "kekerasan_anak",
+                "tppo",
+                "perkawinan_anak",
+                "lainnya",
+                name="category",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
         sa.Column("district_code", sa.String(length=13), nullable=False),
         sa.Column("alerted_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("references", sa.JSON(), nullable=False),
@@ -197,7 +211,11 @@ def upgrade() -> None:
         "inbound_message",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("provider", sa.String(length=20), nullable=False),
-        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column(
+            "channel",
+            sa.Enum("sms", "whatsapp", name="channel", native_enum=False, length=20),
+            nullable=False,
+        ),
         sa.Column("provider_message_id", sa.String(length=64), nullable=False),
         sa.Column("sender_hash", sa.String(length=64), nullable=False),
         sa.Column("sender", sa.Text(), nullable=False),
@@ -338,9 +356,33 @@ def upgrade() -> None:
     op.create_table(
         "routing_rule",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("category", sa.String(length=32), nullable=True),
-        sa.Column("victim", sa.String(length=32), nullable=True),
-        sa.Column("priority", sa.String(length=16), nullable=True),
+        sa.Column(
+            "category",
+            sa.Enum(
+                "kdrt",
+                "kekerasan_seksual",
+                "kekerasan_anak",
+                "tppo",
+                "perkawinan_anak",
+                "lainnya",
+                name="category",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "victim",
+            sa.Enum(
+                "perempuan", "anak", "tidak_diketahui", name="victim", native_enum=False, length=32
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "priority",
+            sa.Enum("darurat", "tinggi", "biasa", name="priority", native_enum=False, length=16),
+            nullable=True,
+        ),
         sa.Column("region_code", sa.String(length=13), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column(
@@ -416,9 +458,33 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("category", sa.String(length=32), nullable=False),
-        sa.Column("victim", sa.String(length=32), nullable=False),
-        sa.Column("priority", sa.String(length=16), nullable=False),
+        sa.Column(
+            "category",
+            sa.Enum(
+                "kdrt",
+                "kekerasan_seksual",
+                "kekerasan_anak",
+                "tppo",
+                "perkawinan_anak",
+                "lainnya",
+                name="category",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "victim",
+            sa.Enum(
+                "perempuan", "anak", "tidak_diketahui", name="victim", native_enum=False, length=32
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "priority",
+            sa.Enum("darurat", "tinggi", "biasa", name="priority", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("region_code", sa.String(length=13), nullable=False),
         sa.Column("assigned_account_id", sa.Integer(), nullable=True),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
@@ -699,7 +765,48 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "opened",
+                "report_joined",
+                "routed",
+                "unrouted",
+                "located",
+                "priority_raised",
+                "acknowledged",
+                "status",
+                "closure",
+                "note",
+                "read",
+                "referred",
+                "split",
+                "alerted",
+                "escalated",
+                "police_reported",
+                "police_reminded",
+                "police_escalated",
+                "message_to_reporter",
+                "reporter_reply",
+                "contact_revealed",
+                "task_added",
+                "task_done",
+                "task_reminded",
+                "referral_requested",
+                "referral_accepted",
+                "referral_declined",
+                "referral_outcome",
+                "simfoni",
+                "filed_by_staff",
+                "exported",
+                "reporter_erased",
+                "erased",
+                name="caseeventkind",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
         sa.Column("actor_account_id", sa.Integer(), nullable=True),
         sa.Column("actor", sa.String(length=32), nullable=False),
         sa.Column("detail", sa.Text(), nullable=True),
@@ -841,7 +948,11 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column(
+            "channel",
+            sa.Enum("sms", "whatsapp", name="channel", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("via", sa.String(length=20), nullable=True),
         sa.Column("to", sa.Text(), nullable=False),
         sa.Column("to_hash", sa.String(length=64), nullable=False),
@@ -906,9 +1017,33 @@ def upgrade() -> None:
         sa.Column("facilitator_id", sa.Integer(), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("triage_reasons", sa.Text(), nullable=True),
-        sa.Column("category", sa.String(length=32), nullable=False),
-        sa.Column("victim", sa.String(length=32), nullable=False),
-        sa.Column("priority", sa.String(length=16), nullable=False),
+        sa.Column(
+            "category",
+            sa.Enum(
+                "kdrt",
+                "kekerasan_seksual",
+                "kekerasan_anak",
+                "tppo",
+                "perkawinan_anak",
+                "lainnya",
+                name="category",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "victim",
+            sa.Enum(
+                "perempuan", "anak", "tidak_diketahui", name="victim", native_enum=False, length=32
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "priority",
+            sa.Enum("darurat", "tinggi", "biasa", name="priority", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("region_code", sa.String(length=13), nullable=True),
         sa.Column("is_anonymous", sa.Boolean(), nullable=False),
         sa.Column("may_contact", sa.Boolean(), nullable=True),

@@ -4,7 +4,7 @@ import pytest
 
 from intake.keywords import Command, CommandKind, normalise_reference, parse_command
 from intake.places import Gazetteer
-from intake.vocab import Category
+from models import Category
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from intake.places import Gazetteer, PlaceMatch
-from intake.vocab import PlaceLevel
+from models import RegionLevel
 
 
 def _code(match: PlaceMatch) -> str | None:
@@ -33,7 +33,7 @@ def test_from_rows_keeps_hierarchy_for_display(tiny: Gazetteer) -> None:
     assert place is not None
     assert (place.name, place.level, place.district, place.regency) == (
         "Tulo",
-        PlaceLevel.VILLAGE,
+        RegionLevel.VILLAGE,
         "Dolo",
         "Kabupaten Sigi",
     )
@@ -96,10 +96,10 @@ def test_shared_name_left_open_with_every_candidate(sulteng: Gazetteer) -> None:
 def test_district_or_regency_alone_gives_that_level(sulteng: Gazetteer) -> None:
     district = sulteng.resolve("ada kdrt di kecamatan Dolo")
     assert district.place is not None
-    assert (district.place.code, district.place.level) == ("72.10.12", PlaceLevel.DISTRICT)
+    assert (district.place.code, district.place.level) == ("72.10.12", RegionLevel.DISTRICT)
     regency = sulteng.resolve("sy di kab Sigi")
     assert regency.place is not None
-    assert (regency.place.code, regency.place.level) == ("72.10", PlaceLevel.REGENCY)
+    assert (regency.place.code, regency.place.level) == ("72.10", RegionLevel.REGENCY)
 
 
 def test_village_preferred_over_district_named_alongside(sulteng: Gazetteer) -> None:

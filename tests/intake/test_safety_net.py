@@ -14,8 +14,7 @@ from cases.routing import seed_default_rules
 from core.db import db
 from core.demo import seed_demo
 from intake.triage import triage
-from intake.vocab import Priority
-from models import Case, Report
+from models import Case, Priority, Report
 from tests.signing import Phone
 
 

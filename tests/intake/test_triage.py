@@ -8,7 +8,7 @@ import pytest
 from intake.places import Gazetteer
 from intake.text import normalise
 from intake.triage import Triage, triage, triage_afresh
-from intake.vocab import Category, Priority, Victim
+from models import Category, Priority, Victim
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 

@@ -14,7 +14,7 @@ import pytest
 
 from intake.evaluation import AMBIGUOUS, evaluate, is_chain, load
 from intake.places import Gazetteer
-from intake.vocab import Category, Priority, Victim
+from models import Category, Priority, Victim
 
 BLIND = Path(__file__).resolve().parents[1] / "fixtures" / "triage" / "blind"
 WILAYAH = Path(__file__).resolve().parents[2] / "data" / "wilayah"

@@ -12,7 +12,7 @@ import pytest
 
 from intake.text import normalise
 from intake.triage import triage
-from intake.vocab import Category, Priority, Victim
+from models import Category, Priority, Victim
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from intake.keywords import parse_command
 from intake.places import Gazetteer
 from intake.text import normalise
 from intake.triage import Triage, triage
-from intake.vocab import Category, Priority, Victim
+from models import Category, Priority, Victim
 
 _WORDS = st.sampled_from(
     [

@@ -11,7 +11,7 @@ import pytest
 
 from intake.places import Gazetteer
 from intake.triage import triage
-from intake.vocab import Category, Priority, Victim
+from models import Category, Priority, Victim
 
 
 @pytest.mark.parametrize(

@@ -51,4 +51,4 @@ def test_a_message_waiting_over_two_minutes_alerts_admins_once_then_hourly(app, 
 def test_the_alarm_is_a_scheduled_job(app):
     from core.jobs import registered
 
-    assert "worker-liveness" in {job.name for job in registered()}
+    assert "worker.liveness" in {job.name for job in registered()}
