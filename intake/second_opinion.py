@@ -26,6 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy
+from numpy.typing import NDArray
+
 from intake.text import tokens
 from intake.vocab import Category, Priority
 
@@ -77,44 +80,49 @@ def features(words: Sequence[str]) -> dict[str, list[str]]:
     return {"w": out_w, "c": out_c}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Model:
-    """The learnt weights: each feature's idf, its weight for each category and for danger."""
+    """The learnt weights: each feature's row, idf and weights (one a category, then danger)."""
 
-    idf: Mapping[str, float]
+    rows: Mapping[str, int]
+    #: The feature of each row.
+    names: tuple[str, ...]
+    idf: NDArray[numpy.float64]
+    #: One row a feature: its weight for each category (in ``categories`` order), then for
+    #: danger.
+    weights: NDArray[numpy.float64]
+    #: The same for the intercepts.
+    bias: NDArray[numpy.float64]
     categories: tuple[Category, ...]
-    category_weights: Mapping[str, tuple[float, ...]]
-    category_bias: tuple[float, ...]
-    danger_weights: Mapping[str, float]
-    danger_bias: float
-
-    def vector(self, blocks: Mapping[str, list[str]]) -> dict[str, float]:
-        """Return the scaled feature values of a message (tf-idf, each block of length one)."""
-        return _vector(blocks, self.idf)
 
     def opinion(self, blocks: Mapping[str, list[str]]) -> Opinion:
         """Return the model's opinion of a message given its features."""
-        vector = self.vector(blocks)
-        scores = list(self.category_bias)
-        danger = self.danger_bias
-        pushes: list[tuple[float, str]] = []
-        for name, value in vector.items():
-            weights = self.category_weights.get(name)
-            if weights is not None:
-                for k, w in enumerate(weights):
-                    scores[k] += w * value
-            d = self.danger_weights.get(name, 0.0) * value
-            danger += d
-            if d > 0:
-                pushes.append((d, name))
-        top = max(scores)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps)
-        probabilities = {c: e / total for c, e in zip(self.categories, exps, strict=True)}
+        found: list[int] = []
+        values: list[float] = []
+        words = 0
+        for block, names in blocks.items():
+            counts = Counter(n for n in names if n in self.rows)
+            rows = [self.rows[n] for n in counts]
+            tf = numpy.log(numpy.fromiter(counts.values(), float, len(rows))) + 1
+            block_values = tf * self.idf[rows] if rows else tf
+            norm = float(numpy.sqrt(block_values @ block_values)) if rows else 0.0
+            if norm == 0:
+                continue
+            found += rows
+            values += (block_values * (_BLOCKS.get(block, 1.0) / norm)).tolist()
+            if block == "w":
+                words = len(rows)
+        vector = numpy.array(values)
+        scores = self.bias + (vector @ self.weights[found] if found else 0.0)
+        by_category = scores[:-1] - scores[:-1].max()
+        exps = numpy.exp(by_category)
+        probabilities = dict(zip(self.categories, (exps / exps.sum()).tolist(), strict=True))
         best = max(self.categories, key=lambda c: probabilities[c])
-        pushes.sort(reverse=True)
-        cues = _readable(name for _, name in pushes)
-        return Opinion(best, probabilities, _sigmoid(danger), cues)
+        # The word features that raised the danger most, for staff.
+        pushes = vector[:words] * self.weights[found[:words], -1] if words else vector[:0]
+        order = [int(i) for i in numpy.argsort(-pushes, kind="stable") if pushes[i] > 0]
+        cues = _readable(self.names[found[i]] for i in order)
+        return Opinion(best, probabilities, _sigmoid(float(scores[-1])), cues)
 
 
 def _sigmoid(x: float) -> float:
@@ -168,7 +176,6 @@ def examples(rows: Iterable[Mapping[str, Any]]) -> list[Example]:
 def train(examples: Sequence[Example], c: float = _C) -> Model:
     """Return a model fitted to ``examples``, the same for the same examples."""
     linear_model = importlib.import_module("sklearn.linear_model")
-    numpy = importlib.import_module("numpy")
     sparse = importlib.import_module("scipy.sparse")
     n = len(examples)
     df: Counter[str] = Counter()
@@ -202,23 +209,28 @@ def train(examples: Sequence[Example], c: float = _C) -> Model:
     by_category = _regression(linear_model, c).fit(matrix, labels)
     # Every category is in the sets; one missing from them would never be said.
     known = [categories[int(k)] for k in by_category.classes_]
-    rows: list[list[float]] = by_category.coef_.tolist()
-    bias: list[float] = by_category.intercept_.tolist()
-    zero = [0.0] * len(names)
-    by_class = [rows[known.index(k)] if k in known else zero for k in categories]
-    category_weights = dict(zip(names, zip(*by_class, strict=True), strict=True))
-    category_bias = tuple(bias[known.index(k)] if k in known else -1e9 for k in categories)
+    coef = numpy.asarray(by_category.coef_, dtype=float)
+    bias = numpy.asarray(by_category.intercept_, dtype=float)
+    if len(known) == 2:
+        # Two categories give one row (for the second); half of it each way is the same odds.
+        coef = numpy.vstack([-coef[0] / 2, coef[0] / 2])
+        bias = numpy.array([-bias[0] / 2, bias[0] / 2])
+    weights = numpy.zeros((len(names), len(categories) + 1))
+    intercepts = numpy.full(len(categories) + 1, -1e9)
+    for k, category in enumerate(known):
+        weights[:, categories.index(category)] = coef[k]
+        intercepts[categories.index(category)] = bias[k]
     darurat = [int(e.priority == Priority.DARURAT) for e in examples]
     by_danger = _regression(linear_model, c).fit(matrix, darurat)
-    danger: list[float] = by_danger.coef_[0].tolist()
-    danger_weights = dict(zip(names, danger, strict=True))
+    weights[:, -1] = by_danger.coef_[0]
+    intercepts[-1] = float(by_danger.intercept_[0])
     return Model(
-        idf=idf,
+        rows=column,
+        names=tuple(names),
+        idf=numpy.array([idf[name] for name in names]),
+        weights=weights,
+        bias=intercepts,
         categories=categories,
-        category_weights=category_weights,
-        category_bias=category_bias,
-        danger_weights={k: v for k, v in danger_weights.items() if v != 0.0},
-        danger_bias=float(by_danger.intercept_[0]),
     )
 
 
@@ -226,7 +238,12 @@ def _regression(linear_model: Any, c: float) -> Any:
     """Return an unfitted logistic regression: classes weighted by their rarity, so that the
     few darurat messages count as much as the many others; Newton steps (exact, no chance)."""
     return linear_model.LogisticRegression(
-        C=c, solver="newton-cg", max_iter=200, class_weight="balanced", random_state=_SEED
+        C=c,
+        solver="newton-cg",
+        tol=1e-3,
+        max_iter=200,
+        class_weight="balanced",
+        random_state=_SEED,
     )
 
 

@@ -59,7 +59,8 @@ def test_every_report_names_the_models_share() -> None:
 def test_training_is_the_same_every_time() -> None:
     rows = read_rows(training_sets()["round1"])
     first, second = train(examples(rows)), train(examples(rows))
-    assert first == second
+    assert first.names == second.names
+    assert first.weights.tolist() == second.weights.tolist()
     text = "kita pe ade dorang so bawa pigi naik speed malam ini"
     blocks = second_opinion.features(text.split())
     assert first.opinion(blocks) == second.opinion(blocks)
