@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from intake import second_opinion
 from intake.places import Gazetteer
-from intake.triage import Triage, triage_afresh
+from intake.triage import Reading, Triage, by_rules, decide, read, triage_afresh
 from models import Category, Priority
+
+#: How a message is triaged for a measure: the text and the gazetteer in, a Triage out.
+Judge = Callable[[str, Gazetteer | None], Triage]
 
 #: What the newest blind round must reach.
 TARGETS = {
@@ -90,9 +94,15 @@ class Scores:
         return out
 
 
-def evaluate(name: str, rows: Iterable[dict[str, Any]], gazetteer: Gazetteer | None) -> Scores:
-    """Triage every message afresh and compute the figures."""
-    outcomes = [Outcome(row, triage_afresh(row["text"], gazetteer)) for row in rows]
+def evaluate(
+    name: str,
+    rows: Iterable[dict[str, Any]],
+    gazetteer: Gazetteer | None,
+    judge: Judge = triage_afresh,
+) -> Scores:
+    """Triage every message afresh (with ``judge``, by default triage itself) and compute the
+    figures."""
+    outcomes = [Outcome(row, judge(row["text"], gazetteer)) for row in rows]
     scores = Scores(name, outcomes)
     scores.figures = _figures(outcomes)
     return scores
@@ -176,3 +186,81 @@ def confusion(scores: Scores, key: str, labels: list[str]) -> list[str]:
 
 CATEGORIES = [str(c) for c in Category]
 PRIORITIES = [str(p) for p in Priority]
+
+
+_ROUND = re.compile(r"round(\d+)\.jsonl")
+
+
+def blind_rounds(directory: Path) -> list[tuple[str, Path]]:
+    """Return the rounds (roundN.jsonl) in ``directory``, oldest first: the last is the blind one.
+
+    Adding round5.jsonl makes it the blind round and round4 a tuned one, with no code change.
+    """
+    found: list[tuple[int, Path]] = []
+    for path in directory.glob("round*.jsonl"):
+        match = _ROUND.fullmatch(path.name)
+        if match is not None:
+            found.append((int(match.group(1)), path))
+    return [(path.stem, path) for _, path in sorted(found)]
+
+
+def trained_on(path: Path, sets: Path = second_opinion.SETS) -> bool:
+    """Return whether the second opinion trains on a file with the same messages as ``path``."""
+    texts = {row["text"] for row in load(path)}
+    listed = second_opinion.training_sets(sets)
+    return any(
+        texts and texts <= {row["text"] for row in load(file)}
+        for files in listed.values()
+        for file in files
+    )
+
+
+@dataclass
+class HeldOut:
+    """One writer's set held out: the rules' reading of each message, and the opinion of a
+    model trained without that writer."""
+
+    writer: str
+    rows: list[dict[str, Any]]
+    readings: list[Reading | None]
+    opinions: list[second_opinion.Opinion | None]
+
+    def rules(self) -> Scores:
+        """Return the figures of the rules alone on the held-out set."""
+        results = [Triage() if r is None else by_rules(r) for r in self.readings]
+        return _scores(self.writer, self.rows, results)
+
+    def combined(self, settings: Mapping[str, float] | None = None) -> Scores:
+        """Return the figures of the rules and the model together (with these thresholds)."""
+        results = [
+            Triage() if r is None or o is None else decide(r, o, settings)
+            for r, o in zip(self.readings, self.opinions, strict=True)
+        ]
+        return _scores(self.writer, self.rows, results)
+
+
+def _scores(name: str, rows: list[dict[str, Any]], results: list[Triage]) -> Scores:
+    outcomes = [Outcome(row, result) for row, result in zip(rows, results, strict=True)]
+    return Scores(name, outcomes, _figures(outcomes))
+
+
+def leave_one_writer_out(
+    gazetteer: Gazetteer | None, sets: Path = second_opinion.SETS
+) -> list[HeldOut]:
+    """Hold out each writer's set in turn and train the second opinion on all the others (and
+    on the always-trained sets): how triage does on a writer it has never seen."""
+    listed = second_opinion.training_sets(sets)
+    rows = {name: second_opinion.read_rows(files) for name, files in listed.items()}
+    learnt = {name: second_opinion.examples(r) for name, r in rows.items()}
+    out = []
+    for writer in (name for name in listed if name):
+        model = second_opinion.train(
+            [e for name, ex in learnt.items() if name != writer for e in ex]
+        )
+        readings = [read(row["text"], gazetteer) for row in rows[writer]]
+        opinions = [
+            None if r is None else model.opinion(second_opinion.features(r.evidence.words))
+            for r in readings
+        ]
+        out.append(HeldOut(writer, rows[writer], readings, opinions))
+    return out

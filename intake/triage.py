@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from intake import lexicon
 from intake.patterns import Matcher
 from intake.places import Gazetteer, Place, PlaceMatch
+from intake.second_opinion import (
+    Model,
+    Opinion,
+    examples,
+    features,
+    read_rows,
+    train,
+    training_sets,
+)
 from intake.text import tokens
 from models import Category, Priority, RegionLevel, Victim
 
@@ -208,35 +218,148 @@ def _rules() -> _Rules:
     return _Rules(lexicon.load("triage"))
 
 
-def triage(text: str, gazetteer: Gazetteer | None = None) -> Triage:
-    """Return what ``text`` says about a report; never raises on any text."""
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the rules make of a message, before the second opinion is heard."""
+
+    evidence: _Evidence
+    match: PlaceMatch
+    darurat: bool
+    language: str
+    chain: bool
+    report: bool
+    category: Category
+
+
+def read(text: str, gazetteer: Gazetteer | None = None) -> Reading | None:
+    """Return what the rules find in ``text``, or None when it holds no word."""
     rules = _rules()
     words = tokens(text)
     if not words:
-        return Triage()
+        return None
     evidence = _evidence(rules, words)
     match = gazetteer.resolve(text) if gazetteer is not None else PlaceMatch()
     darurat = evidence.danger >= rules.data["danger"]["threshold"]
     named_place = match.place is not None or bool(match.candidates)
-    language = _language(rules, words)
     chain = _is_chain(rules, evidence)
-    if chain or not _is_report(rules, evidence, darurat, named_place):
-        # A question or a thank-you may still name the reporter's village: keep it.
-        village = match.place is not None and match.place.level is RegionLevel.VILLAGE
-        return Triage(
-            language=language,
-            location=match.place if village else None,
-            location_candidates=match.candidate_codes if match.candidates else [],
-            reasons=(_not_report_reason(rules, evidence.text, chain),),
-        )
-    safe = rules.safety.search(evidence.text)
-    uncertain = not darurat and not safe and evidence.signs > 0 and evidence.danger > 0
+    report = not chain and _is_report(rules, evidence, darurat, named_place)
     category = _category(rules, evidence.scores)
     if evidence.cues["elderly"] and category is not Category.KEKERASAN_SEKSUAL:
         # An old person hurt or neglected is the social service's, not one of these cases.
         evidence.why.append((Category.LAINNYA, "the one hurt is elderly"))
         category = Category.LAINNYA
+    language = _language(rules, words)
+    return Reading(evidence, match, darurat, language, chain, report, category)
+
+
+def triage(text: str, gazetteer: Gazetteer | None = None, *, model: Model | None = None) -> Triage:
+    """Return what ``text`` says about a report, by the rules and the second opinion.
+
+    ``model`` is the second opinion to hear (by default the one trained on data/triage);
+    never raises on any text.
+    """
+    reading = read(text, gazetteer)
+    if reading is None:
+        return Triage()
+    opinion = (model or default_model()).opinion(features(reading.evidence.words))
+    return decide(reading, opinion)
+
+
+def triage_by_rules(text: str, gazetteer: Gazetteer | None = None) -> Triage:
+    """Return what the rules alone make of ``text`` (the second opinion unheard)."""
+    reading = read(text, gazetteer)
+    return Triage() if reading is None else by_rules(reading)
+
+
+def by_rules(reading: Reading) -> Triage:
+    """Return the triage the rules' reading gives alone."""
+    return _settle(reading, reading.category, reading.darurat, reading.report, ())
+
+
+def decide(
+    reading: Reading, opinion: Opinion, settings: Mapping[str, float] | None = None
+) -> Triage:
+    """Return the triage of a message from the rules' reading and the model's opinion.
+
+    The rules' category stands unless the model is sure of another (surer when the rules
+    named one); darurat when the rules say so or the model finds danger likely, never for a
+    chain message, hoax or scam, nor where the text says the person is safe now. ``settings``
+    replace the lexicon's [second_opinion] thresholds (to compare them).
+    """
+    if settings is None:
+        settings = _rules().data["second_opinion"]
+    rules = _rules()
+    category, report = reading.category, reading.report
+    # The model's category is taken when the rules found none, or found another while the
+    # model is very sure; never for a chain message, hoax or scam.
+    named = report and category is not Category.LAINNYA
+    needed = settings["category_over_rules"] if named else settings["category_sure"]
+    sure = not reading.chain and opinion.category_p() >= needed
+    if sure:
+        category = opinion.category
+    # The rules may take a message for a question or a thank-you; the model's sure category
+    # makes it a report. A chain message, hoax or scam stays what it is.
+    report = not reading.chain and (report or (sure and category is not Category.LAINNYA))
+    said = f"model: {opinion.category} {opinion.category_p():.2f}"
+    by_rules = reading.category if reading.report else Category.LAINNYA
+    if report and (category is not by_rules or not reading.report):
+        said += " (taken)"
+    # The model's danger counts in a report of one of the harms, unless the text says the
+    # person is safe now; where the rules find only non-physical harm (shouting, money) it
+    # makes the danger uncertain, not darurat.
+    safe = rules.safety.search(reading.evidence.text)
+    harm = report and not safe
+    low = _only_low_harm(rules, reading.evidence.text)
+    # A report of none of the harms (lainnya) needs the model surer of danger.
+    needed = settings["darurat_from"]
+    if category is Category.LAINNYA:
+        needed = settings["lainnya_darurat_from"]
+    danger = harm and not low and opinion.darurat >= needed
+    darurat = (reading.darurat and report) or danger
+    # Below darurat_from but not far: the first question asks whether someone is in danger now.
+    unsure = (
+        harm
+        and category is not Category.LAINNYA
+        and not darurat
+        and opinion.darurat >= settings["ask_from"]
+    )
+    why = f"model: darurat {opinion.darurat:.2f}"
+    if opinion.darurat_cues:
+        why += " (" + ", ".join(f'"{w}"' for w in opinion.darurat_cues) + ")"
+    return _settle(reading, category, darurat, report, (said, why), opinion.darurat, unsure)
+
+
+def _settle(
+    reading: Reading,
+    category: Category,
+    darurat: bool,
+    report: bool,
+    notes: tuple[str, ...],
+    danger_p: float | None = None,
+    unsure: bool = False,
+) -> Triage:
+    """Return the triage of a message whose category, danger and standing are decided.
+
+    ``danger_p`` is the model's darurat probability, when it was heard; ``unsure`` that it is
+    too high to ignore, too low for darurat.
+    """
+    rules = _rules()
+    evidence, match = reading.evidence, reading.match
+    if reading.chain or not report:
+        # A question or a thank-you may still name the reporter's village: keep it.
+        village = match.place is not None and match.place.level is RegionLevel.VILLAGE
+        return Triage(
+            language=reading.language,
+            location=match.place if village else None,
+            location_candidates=match.candidate_codes if match.candidates else [],
+            reasons=(_not_report_reason(rules, evidence.text, reading.chain), *notes),
+        )
+    safe = rules.safety.search(evidence.text)
+    signs = evidence.signs > 0 and evidence.danger > 0
+    uncertain = not darurat and not safe and (signs or unsure)
     priority, why_priority = _priority(rules, category, evidence, darurat)
+    if darurat and not reading.darurat and danger_p is not None:
+        why_priority = f"darurat: the second opinion finds danger now ({danger_p:.2f})"
     if uncertain and priority is Priority.BIASA and why_priority == _LOW_HARM:
         # The safety net: a sign of danger, not enough to be sure, is never left at biasa;
         # the first question asks whether someone is in danger now.
@@ -248,11 +371,18 @@ def triage(text: str, gazetteer: Gazetteer | None = None) -> Triage:
         danger_known=darurat or safe,
         danger_uncertain=uncertain,
         is_report=True,
-        language=language,
+        language=reading.language,
         location=match.place,
         location_candidates=match.candidate_codes,
-        reasons=_reasons(category, evidence, why_priority),
+        reasons=(*_reasons(category, evidence, why_priority), *notes),
     )
+
+
+@functools.cache
+def default_model() -> Model:
+    """Return the second opinion trained on every set data/triage/sets.toml lists (once)."""
+    paths = [path for files in training_sets().values() for path in files]
+    return train(examples(read_rows(paths)))
 
 
 def _is_chain(rules: _Rules, evidence: _Evidence) -> bool:

@@ -1,48 +1,108 @@
 """Triage held to its targets on the blind rounds: messages written without sight of the rules.
 
-Rounds 1, 2 and 3 were read while the rules were tuned; round 4 is the blind measure (see
-tests/fixtures/triage/blind/README.md and docs/TRIAGE.md, which `make eval` writes). The targets
-are asserted on the tuned rounds; the blind round's result is stated as it was measured.
+The newest roundN.jsonl in tests/fixtures/triage/blind/ is the blind measure; every earlier
+round was read while tuning (see the README there and docs/TRIAGE.md, which `make eval`
+writes). The targets are asserted on the earlier rounds; the newest round passes when it meets
+them and is otherwise marked xfail with its figures. Adding round5.jsonl needs no change here.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
 
-from intake.evaluation import AMBIGUOUS, evaluate, is_chain, load
+from intake.evaluation import (
+    AMBIGUOUS,
+    Scores,
+    blind_rounds,
+    evaluate,
+    is_chain,
+    load,
+    trained_on,
+)
 from intake.places import Gazetteer
+from intake.second_opinion import training_sets
 from models import Category, Priority, Victim
 
 BLIND = Path(__file__).resolve().parents[1] / "fixtures" / "triage" / "blind"
 WILAYAH = Path(__file__).resolve().parents[2] / "data" / "wilayah"
-TUNED = ["round1", "round2", "round3"]
-ROUNDS = [*TUNED, "round4"]
+ROUNDS = blind_rounds(BLIND)
 
 
-# Measured blind once, with the rules frozen (docs/TRIAGE.md): category 79.3%, darurat recall
-# 58.3% (21 of 36) and precision 63.6%, two relayed hoaxes darurat; village 98.8%. Strict: the
-# day the rules reach the targets on it, this xfail fails and must go (and the figures are then
-# no longer blind).
-_ROUND4_MISSES = pytest.mark.xfail(
-    strict=True, reason="round 4, measured blind, misses the category, darurat and chain targets"
-)
+def _figures(scores: Scores) -> str:
+    f = scores.figures
+    return (
+        f"category {f['category']:.1%}, darurat recall {f['darurat_recall']:.1%} and precision "
+        f"{f['darurat_precision']:.1%}, {int(f['chain_darurat'])} chain message(s) darurat, "
+        f"village {f['village']:.1%}"
+    )
 
 
-@pytest.mark.parametrize("name", [*TUNED, pytest.param("round4", marks=_ROUND4_MISSES)])
-def test_blind_round_meets_the_targets(sulteng: Gazetteer, name: str) -> None:
-    scores = evaluate(name, load(BLIND / f"{name}.jsonl"), sulteng)
-    print(name, {k: round(v, 3) for k, v in scores.figures.items()})
-    # Category >= 90%; darurat recall 100%, precision >= 80%; village exact >= 90%; every
-    # ambiguous place left open with candidates; no chain message or hoax darurat.
-    assert scores.misses() == []
+def check_rounds(directory: Path, gazetteer: Gazetteer) -> None:
+    """Hold every round in ``directory`` but the newest to the targets; the newest passes when
+    it meets them, and is otherwise xfail with its figures."""
+    rounds = blind_rounds(directory)
+    *tuned, (newest, path) = rounds
+    for name, tuned_path in tuned:
+        scores = evaluate(name, load(tuned_path), gazetteer)
+        # Category >= 90%; darurat recall 100%, precision >= 80%; village exact >= 90%; every
+        # ambiguous place left open with candidates; no chain message or hoax darurat.
+        assert scores.misses() == [], f"{name} (tuned on): {_figures(scores)}"
+    scores = evaluate(newest, load(path), gazetteer)
+    if scores.misses():
+        trained = " (in the training list: not blind)" if trained_on(path) else ""
+        pytest.xfail(f"{newest}, the blind round{trained}, misses the targets: {_figures(scores)}")
 
 
-@pytest.mark.parametrize("name", ROUNDS)
-def test_blind_round_is_what_it_claims(name: str) -> None:
-    rows = load(BLIND / f"{name}.jsonl")
+def test_the_rounds_meet_the_targets_but_the_blind_one_is_only_stated(sulteng: Gazetteer) -> None:
+    check_rounds(BLIND, sulteng)
+
+
+def test_a_new_round_becomes_the_blind_one_with_no_change(
+    sulteng: Gazetteer, tmp_path: Path
+) -> None:
+    good = load(ROUNDS[0][1])
+    # A round no triage meets the targets on: every message labelled kdrt.
+    bad = [dict(row, category="kdrt") for row in good]
+    _write(tmp_path / "round2.jsonl", good)
+    _write(tmp_path / "round9.jsonl", good)
+    _write(tmp_path / "round10.jsonl", bad)
+    _write(tmp_path / "notes.jsonl", good)
+    assert [name for name, _ in blind_rounds(tmp_path)] == ["round2", "round9", "round10"]
+    # The newest round missing the targets is stated, not failed...
+    with pytest.raises(
+        pytest.xfail.Exception, match=r"round10, the blind round.*misses the targets: category"
+    ):
+        check_rounds(tmp_path, sulteng)
+    # ...and once a newer round arrives it is held to them like every tuned round.
+    _write(tmp_path / "round11.jsonl", good)
+    with pytest.raises(AssertionError, match=r"round10 \(tuned on\)"):
+        check_rounds(tmp_path, sulteng)
+
+
+def _write(path: Path, rows: list[dict[str, object]]) -> None:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "path"), ROUNDS, ids=[name for name, _ in ROUNDS])
+def test_blind_round_is_what_it_claims(name: str, path: Path) -> None:
+    check_labelled_set(path)
+
+
+WRITERS = {name: files[0] for name, files in training_sets().items() if name}
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS))
+def test_each_writers_training_set_is_what_it_claims(name: str) -> None:
+    check_labelled_set(WRITERS[name])
+
+
+def check_labelled_set(path: Path) -> None:
+    """Assert a labelled set keeps the writers' brief: its keys, labels, places and mix."""
+    rows = load(path)
     with (WILAYAH / "villages.csv").open(encoding="utf-8") as handle:
         villages = {record[0] for record in csv.reader(handle) if record}
     assert len(rows) >= 100
