@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
@@ -68,17 +69,14 @@ def record(session: Session, row: InboundRow, msg: InboundMessage, now: datetime
             continue
         trusted = is_trusted_url(ref.url, hosts)
         session.add(
-            MediaFile(
-                inbound_message_id=row.id,
-                reporter_id=row.reporter_id,
-                case_id=case_id,
-                provider=row.provider,
-                url=ref.url,
-                content_type=ref.content_type[:100],
+            _media_row(
+                row,
+                ref,
+                case_id,
+                now,
                 status=MediaStatus.PENDING if trusted else MediaStatus.REFUSED,
                 reason=None if trusted else "untrusted_host",
                 next_attempt_at=now if trusted else None,
-                created_at=now,
             )
         )
         if not trusted:
@@ -98,6 +96,23 @@ def _came_with_message(
         reason, fetched_at = ref.refused, None
     if status is not MediaStatus.STORED:
         log.warning("inbound id=%s media not kept: %s", row.id, reason)
+    return _media_row(
+        row,
+        ref,
+        case_id,
+        now,
+        status=status,
+        reason=reason,
+        size=ref.size,
+        path=ref.stored_as,
+        fetched_at=fetched_at,
+    )
+
+
+def _media_row(
+    row: InboundRow, ref: MediaRef, case_id: int | None, now: datetime, **state: Any
+) -> MediaFile:
+    """The media row of one attachment of a message, in the state `state` gives."""
     return MediaFile(
         inbound_message_id=row.id,
         reporter_id=row.reporter_id,
@@ -105,12 +120,8 @@ def _came_with_message(
         provider=row.provider,
         url=ref.url,
         content_type=ref.content_type[:100],
-        status=status,
-        reason=reason,
-        size=ref.size,
-        path=ref.stored_as,
-        fetched_at=fetched_at,
         created_at=now,
+        **state,
     )
 
 

@@ -64,12 +64,7 @@ def _store_content(session: Session, content: gate.MmsContent, now: datetime) ->
     written = [r.stored_as for r in refs if r.stored_as is not None]
     is_new = False
     try:
-        arrival = MmsArrival(
-            event_id=msg.provider_message_id,
-            kind=MmsHalf.CONTENT,
-            sender_hash=lookup_hash(msg.sender),
-            arrived_at=now,
-        )
+        arrival = _arrival(msg.provider_message_id, MmsHalf.CONTENT, msg.sender, now)
         session.add(arrival)
         session.flush()
         arrival.paired_id = _take(session, arrival, MmsHalf.NOTICE, None)
@@ -85,6 +80,11 @@ def _store_content(session: Session, content: gate.MmsContent, now: datetime) ->
     return is_new
 
 
+def _arrival(event_id: str, kind: MmsHalf, sender: str, now: datetime) -> MmsArrival:
+    """One half of an MMS as it arrives, known by its sender's keyed hash."""
+    return MmsArrival(event_id=event_id, kind=kind, sender_hash=lookup_hash(sender), arrived_at=now)
+
+
 def _stored(part: gate.MmsPart) -> MediaRef:
     """Keep one attachment's bytes encrypted; say why when they are not kept."""
     if part.content is None:
@@ -95,12 +95,7 @@ def _stored(part: gate.MmsPart) -> MediaRef:
 
 def _store_notice(session: Session, notice: gate.MmsNotice, now: datetime) -> bool:
     """Pair the notice with content already here, or let it wait for it."""
-    arrival = MmsArrival(
-        event_id=notice.event_id,
-        kind=MmsHalf.NOTICE,
-        sender_hash=lookup_hash(notice.sender),
-        arrived_at=now,
-    )
+    arrival = _arrival(notice.event_id, MmsHalf.NOTICE, notice.sender, now)
     session.add(arrival)
     try:
         session.flush()
