@@ -36,6 +36,7 @@ from models import (
     CaseEvent,
     CaseEventKind,
     CaseStatus,
+    Channel,
     Outbox,
     OutboxStatus,
     Priority,
@@ -222,7 +223,7 @@ def alert_people(
                 body=body,
                 now=now,
                 case_id=case.id,
-                channel="whatsapp" if template else "sms",
+                channel=Channel.WHATSAPP if template else Channel.SMS,
                 content_sid=template,
                 content_variables=variables,
             )
@@ -304,7 +305,7 @@ def _write_held(session: Session, held: list[_HeldAlert], now: datetime) -> None
         merged.update(
             idempotency_key="alert-merged:" + hashlib.sha256(keys.encode()).hexdigest()[:40],
             body=body,
-            channel="sms",
+            channel=Channel.SMS,
             content_sid=None,
             content_variables=None,
             # About several cases: acknowledging one of them must not cancel it.

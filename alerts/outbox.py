@@ -11,7 +11,7 @@ import json
 import logging
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, case, select, update
@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from alerts import optout
 from channels import (
     ChannelError,
-    ChannelKind,
     DeliveryStatus,
     Outgoing,
     Provider,
@@ -38,6 +37,7 @@ from models import (
     Account,
     AlertChain,
     Case,
+    Channel,
     Outbox,
     OutboxStatus,
     Priority,
@@ -138,7 +138,7 @@ def message_to(
     body: str,
     now: datetime,
     case_id: int | None = None,
-    channel: str = "sms",
+    channel: str = Channel.SMS,
     content_sid: str | None = None,
     content_variables: dict[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -284,7 +284,7 @@ def _to_claim(row: Outbox, priority: str | None, now: datetime) -> _Claim:
     expires_at = row.created_at + validity if validity else None
     msg = Outgoing(
         to=row.to,
-        channel=cast(ChannelKind, row.channel),
+        channel=row.channel,
         body=row.body,
         content_sid=row.content_sid,
         content_variables=json.loads(row.content_variables) if row.content_variables else None,
@@ -402,13 +402,13 @@ def _reroute(session: Session, row: Outbox, now: datetime, is_opted_out: bool) -
     """Reach the person another way: WhatsApp falls back to SMS, an alert to the next person."""
     if is_opted_out:
         _opt_out(session, row)
-    if row.channel == "whatsapp":
+    if row.channel == Channel.WHATSAPP:
         enqueue(
             session,
             key=f"{row.idempotency_key}:sms",
             purpose=row.purpose,
             to=row.to,
-            channel="sms",
+            channel=Channel.SMS,
             body=row.body,
             case_id=row.case_id,
             account_id=row.account_id,

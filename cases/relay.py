@@ -26,6 +26,7 @@ from models import (
     CaseAgency,
     CaseEvent,
     CaseEventKind,
+    Channel,
     InboundMessage,
     Purpose,
     Report,
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 #: A reporter's message counts as a reply to staff for this long after staff last wrote.
 REPLY_WINDOW = timedelta(days=14)
 #: Channels a reporter can be written back on.
-CHANNELS = ("sms", "whatsapp")
+CHANNELS = tuple(Channel)
 #: What an erased number reads as.
 _ERASED = timeline.REDACTED
 

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from channels.base import (
     ChannelError,
     ChannelFacts,
-    ChannelKind,
     DeliveryStatus,
     InboundMessage,
     MediaRef,
@@ -28,12 +27,12 @@ from channels.twilio import CHANNELS, TwilioChannel, channel_for
 from channels.twilio_send import TwilioProvider
 from channels.whatsapp_cloud_send import WhatsAppCloudProvider
 from core.config import ConfigError
+from models.vocab import Channel
 
 __all__ = [
     "CHANNELS",
     "ChannelError",
     "ChannelFacts",
-    "ChannelKind",
     "ConsoleProvider",
     "DeliveryStatus",
     "InboundMessage",
@@ -89,18 +88,18 @@ def make_provider(config: Mapping[str, object]) -> Provider:
     by_channel: dict[str, Provider] = {}
     smsgate = _smsgate(config)
     if smsgate is not None:
-        by_channel["sms"] = smsgate
+        by_channel[Channel.SMS] = smsgate
     cloud = _whatsapp_cloud(config)
     if cloud is not None:
-        by_channel["whatsapp"] = cloud
+        by_channel[Channel.WHATSAPP] = cloud
     if by_channel:
         by_via: dict[tuple[str, str], Provider] = {}
         if twilio is not None:
-            by_via.update({(twilio.name, "sms"): twilio, (twilio.name, "whatsapp"): twilio})
+            by_via.update({(twilio.name, kind): twilio for kind in Channel})
         if smsgate is not None:
-            by_via[(smsgate.name, "sms")] = smsgate
+            by_via[(smsgate.name, Channel.SMS)] = smsgate
         if cloud is not None:
-            by_via[(cloud.name, "whatsapp")] = cloud
+            by_via[(cloud.name, Channel.WHATSAPP)] = cloud
         return Router(by_channel, twilio or Unconfigured(), by_via)
     if twilio is None:
         raise ConfigError(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Protocol
 from urllib.parse import urlsplit
 
-ChannelKind = Literal["sms", "whatsapp"]
-CHANNEL_KINDS: tuple[ChannelKind, ...] = ("sms", "whatsapp")
+from models.vocab import Channel
+
+CHANNEL_KINDS: tuple[Channel, ...] = tuple(Channel)
 
 
 class ChannelError(Exception):
@@ -42,7 +43,7 @@ class InboundMessage:
     """A message a person sent us, in nobody's field names."""
 
     provider: str
-    channel: ChannelKind
+    channel: Channel
     provider_message_id: str
     sender: str
     recipient: str
@@ -104,7 +105,7 @@ class Outgoing:
     """A message to send; a template (content_sid) replaces the body on WhatsApp."""
 
     to: str
-    channel: ChannelKind
+    channel: Channel
     body: str
     content_sid: str | None = None
     content_variables: dict[str, str] | None = None

@@ -21,6 +21,7 @@ from typing import Any
 from channels import media as media_policy
 from channels.base import ChannelError, DeliveryStatus, InboundMessage, StatusUpdate
 from channels.phone import normalize_phone
+from models.vocab import Channel
 
 PROVIDER = "smsgate"
 #: A signed event whose timestamp is further than this from our clock is refused: a replay.
@@ -132,7 +133,7 @@ def inbound_message(event: Event) -> InboundMessage:
     recipient = payload.get("recipient")
     return InboundMessage(
         provider=PROVIDER,
-        channel="sms",
+        channel=Channel.SMS,
         # The payload's messageId is derived from the content (two "YA" answers share it);
         # the event id is what the app keeps across its retries.
         provider_message_id=event.id,
@@ -209,7 +210,7 @@ def mms_event(event: Event) -> MmsNotice | MmsContent:
     recipient = event.payload.get("recipient")
     message = InboundMessage(
         provider=PROVIDER,
-        channel="sms",
+        channel=Channel.SMS,
         provider_message_id=event.id,  # as for SMS: the event id survives the app's retries
         sender=sender,
         recipient=recipient if isinstance(recipient, str) else "",

@@ -13,6 +13,7 @@ import requests
 from channels.base import ChannelError, ChannelFacts, Outgoing, SendOutcome, SendResult
 from channels.phone import normalize_phone
 from channels.smsgate import PROVIDER, parse_time
+from models.vocab import Channel
 
 #: The longest time to live SIGAP gives a message on the phone's queue (a week).
 MAX_TTL_SECONDS = 7 * 24 * 3600
@@ -84,7 +85,7 @@ class SmsGateProvider:
 
     def send(self, msg: Outgoing) -> SendResult:
         """Send one SMS and classify the answer; never raises for provider failures."""
-        if msg.channel != "sms":
+        if msg.channel != Channel.SMS:
             return SendResult(SendOutcome.NEXT_CHANNEL, detail=f"smsgate cannot send {msg.channel}")
         body = self._body(msg)
         try:

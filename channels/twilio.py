@@ -16,7 +16,6 @@ from channels.base import (
     CHANNEL_KINDS,
     ChannelError,
     ChannelFacts,
-    ChannelKind,
     DeliveryStatus,
     InboundMessage,
     MediaRef,
@@ -25,6 +24,7 @@ from channels.base import (
 )
 from channels.phone import normalize_phone
 from core.bounds import bounded_int
+from models.vocab import Channel
 
 PROVIDER = "twilio"
 WHATSAPP_PREFIX = "whatsapp:"
@@ -69,7 +69,7 @@ def facts(channel: str) -> ChannelFacts:
         validity_cap=MAX_VALIDITY_SECONDS,
         status_path=STATUS_PATH,
         # Business-initiated WhatsApp messages need an approved template (Content SID).
-        needs_template=channel == "whatsapp",
+        needs_template=channel == Channel.WHATSAPP,
         media_hosts=MEDIA_HOSTS,
     )
 
@@ -175,10 +175,10 @@ class TwilioChannel:
 
     provider = PROVIDER
 
-    def __init__(self, kind: ChannelKind) -> None:
+    def __init__(self, kind: Channel) -> None:
         if kind not in CHANNEL_KINDS:
             raise ValueError(f"unknown channel kind {kind!r}")
-        self.kind: ChannelKind = kind
+        self.kind: Channel = kind
 
     def __repr__(self) -> str:
         return f"TwilioChannel({self.kind!r})"
@@ -214,13 +214,13 @@ class TwilioChannel:
             button_payload=button_payload,
         )
 
-    def _channel_of(self, raw_from: str) -> ChannelKind:
+    def _channel_of(self, raw_from: str) -> Channel:
         """Return the channel a message came over: the address says so before the route does."""
         # Twilio gives every WhatsApp address its prefix, so a prefixed sender on the SMS
         # route means a misconfigured webhook URL; answering over SMS would be wrong, and
         # refusing would lose the report.
         if raw_from.strip().lower().startswith(WHATSAPP_PREFIX):
-            return "whatsapp"
+            return Channel.WHATSAPP
         return self.kind
 
     def parse_status(self, form: Mapping[str, str]) -> StatusUpdate:

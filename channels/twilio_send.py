@@ -20,6 +20,7 @@ from urllib3.exceptions import ProtocolError
 from channels.base import ChannelError, ChannelFacts, Outgoing, SendOutcome, SendResult
 from channels.twilio import OPTED_OUT_CODE, PROVIDER, WHATSAPP_PREFIX, facts
 from core.bounds import MAX_DB_INT
+from models.vocab import Channel
 
 #: Twilio error codes that mean "this channel cannot reach this person now": the caller
 #: should try the person's other channel, or the next person on the roster.
@@ -98,7 +99,7 @@ def classify_transport_error(exc: requests.RequestException) -> SendOutcome:
 
 def _address(kind: str, number: str) -> str:
     """Return a number as Twilio addresses it on this channel."""
-    if kind == "whatsapp" and not number.startswith(WHATSAPP_PREFIX):
+    if kind == Channel.WHATSAPP and not number.startswith(WHATSAPP_PREFIX):
         return WHATSAPP_PREFIX + number
     return number
 
@@ -139,11 +140,11 @@ class TwilioProvider:
 
     def _sender(self, channel: str) -> dict[str, str] | None:
         """Return the sender fields for a channel, or None when none is configured."""
-        if channel == "whatsapp" and self.whatsapp_from:
-            return {"from_": _address("whatsapp", self.whatsapp_from)}
+        if channel == Channel.WHATSAPP and self.whatsapp_from:
+            return {"from_": _address(Channel.WHATSAPP, self.whatsapp_from)}
         if self.messaging_service_sid:
             return {"messaging_service_sid": self.messaging_service_sid}
-        if channel == "sms" and self.sms_from:
+        if channel == Channel.SMS and self.sms_from:
             return {"from_": self.sms_from}
         return None
 
@@ -168,7 +169,9 @@ class TwilioProvider:
         sender = self._sender(msg.channel)
         if sender is None:
             # Without a WhatsApp sender the person may still be reached by SMS.
-            outcome = SendOutcome.NEXT_CHANNEL if msg.channel == "whatsapp" else SendOutcome.FINAL
+            outcome = (
+                SendOutcome.NEXT_CHANNEL if msg.channel == Channel.WHATSAPP else SendOutcome.FINAL
+            )
             return SendResult(outcome, detail=f"no {msg.channel} sender configured")
         try:
             created = self.client.messages.create(**self._create_args(msg, sender))

@@ -24,6 +24,7 @@ from channels.base import (
     StatusUpdate,
 )
 from channels.phone import normalize_phone
+from models.vocab import Channel
 
 PROVIDER = "whatsapp_cloud"
 OBJECT = "whatsapp_business_account"
@@ -145,7 +146,7 @@ def _message(
         raise ChannelError("too_large", f"text longer than {MAX_TEXT_CHARS} characters")
     return InboundMessage(
         provider=PROVIDER,
-        channel="whatsapp",
+        channel=Channel.WHATSAPP,
         provider_message_id=_string(item, "id"),
         sender=normalize_phone("+" + wa_id.lstrip("+")),
         recipient=recipient,

@@ -11,6 +11,7 @@ import requests
 
 from channels.base import ChannelFacts, Outgoing, SendOutcome, SendResult
 from channels.whatsapp_cloud import FACTS, GRAPH_BASE_URL, GRAPH_VERSION, PROVIDER
+from models.vocab import Channel
 
 #: The language approved templates are registered in.
 TEMPLATE_LANGUAGE = "id"
@@ -84,7 +85,7 @@ class WhatsAppCloudProvider:
 
     def send(self, msg: Outgoing) -> SendResult:
         """Send one message and classify the answer; never raises for provider failures."""
-        if msg.channel != "whatsapp":
+        if msg.channel != Channel.WHATSAPP:
             return SendResult(
                 SendOutcome.NEXT_CHANNEL, detail=f"cloud api cannot send {msg.channel}"
             )

@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 
 from core.cli import one_line_errors
 from core.db import db
-from models import InboundMessage, InboundStatus, Outbox
+from models import Channel, InboundMessage, InboundStatus, Outbox
 from webhooks.twilio import webhook_token
 from webhooks.worker import Worker
 
@@ -45,13 +45,13 @@ def worker_command(until_empty: bool) -> None:
 
 
 @click.command("simulate")
-@click.argument("kind", type=click.Choice(["sms", "whatsapp"]))
+@click.argument("kind", type=click.Choice([c.value for c in Channel]))
 @click.argument("text")
 @click.option("--sender", default=DEMO_SENDER, show_default=True, help="The sending number.")
 @click.option("--url", "base", default="http://127.0.0.1:5000", show_default=True)
 def simulate_command(kind: str, text: str, sender: str, base: str) -> None:
     """Post a signed inbound message to the server, then print the worker's reply to it."""
-    prefix = "whatsapp:" if kind == "whatsapp" else ""
+    prefix = "whatsapp:" if kind == Channel.WHATSAPP else ""
     form = {
         "MessageSid": "SM" + secrets.token_hex(16),
         "AccountSid": "AC" + "0" * 32,

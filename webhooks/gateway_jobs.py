@@ -16,7 +16,7 @@ from channels.router import Router
 from channels.smsgate_send import SmsGateProvider
 from core.db import db
 from core.jobs import Job, register
-from models import GatewayHeartbeat, GatewayReceipt
+from models import Channel, GatewayHeartbeat, GatewayReceipt
 from webhooks.gateway import store_received
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def check_gateways(now: datetime) -> str:
 
 def _smsgate() -> SmsGateProvider | None:
     provider = make_provider(current_app.config)
-    sender = provider.for_channel("sms") if isinstance(provider, Router) else provider
+    sender = provider.for_channel(Channel.SMS) if isinstance(provider, Router) else provider
     return sender if isinstance(sender, SmsGateProvider) else None
 
 
@@ -62,7 +62,7 @@ def catch_up_smsgate(now: datetime) -> str:
             seen += 1
             msg = InboundMessage(
                 provider=gate.PROVIDER,
-                channel="sms",
+                channel=Channel.SMS,
                 provider_message_id=f"inbox:{item.id}",
                 sender=item.sender,
                 recipient="",

@@ -6,13 +6,12 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from channels import ChannelKind, InboundMessage, is_trusted_url
+from channels import InboundMessage, is_trusted_url
 from channels.media import media_hosts
 from core import clock
 from core.crypto import lookup_hash
@@ -119,7 +118,7 @@ def as_message(row: InboundRow) -> InboundMessage:
     )
     return InboundMessage(
         provider=row.provider,
-        channel=cast(ChannelKind, row.channel),
+        channel=row.channel,
         provider_message_id=row.provider_message_id,
         sender=row.sender,
         recipient="",

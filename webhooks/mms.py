@@ -35,7 +35,7 @@ from core import media_store
 from core.crypto import lookup_hash
 from core.db import affected, db, due_rows
 from core.jobs import Job, register
-from models import MmsArrival, MmsHalf
+from models import Channel, MmsArrival, MmsHalf
 from webhooks.inbound import record_inbound
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ def _without_content(event_id: str, sender: str) -> InboundMessage:
     recorded as not downloaded."""
     return InboundMessage(
         provider=gate.PROVIDER,
-        channel="sms",
+        channel=Channel.SMS,
         provider_message_id=event_id,
         sender=sender,
         recipient="",

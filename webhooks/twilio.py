@@ -13,6 +13,7 @@ from channels import CHANNELS, ChannelError
 from channels.twilio import twiml_reply, verify_signature
 from core import clock
 from core.db import db
+from models.vocab import Channel
 from webhooks import spool
 from webhooks.inbound import receive
 
@@ -98,7 +99,7 @@ def status() -> Response | tuple[dict, int]:
 
     form = _verified_form()
     try:
-        update = CHANNELS["sms"].parse_status(form)
+        update = CHANNELS[Channel.SMS].parse_status(form)
     except ChannelError as exc:
         return _bad_request(exc)
     apply_status(db.session, update, clock.now())
