@@ -44,7 +44,6 @@ SAME_REPORTER_WINDOW = timedelta(days=1)
 #: Another person in the same village reporting the same kind of harm: the same incident.
 SAME_VILLAGE_WINDOW = timedelta(hours=6)
 #: Lower is more urgent.
-_URGENCY: dict[str, int] = {Priority.DARURAT: 0, Priority.TINGGI: 1, Priority.BIASA: 2}
 
 
 @dataclass(frozen=True)
@@ -341,7 +340,7 @@ def _join(
     timeline.record(
         session, case, CaseEventKind.REPORT_JOINED, now, actor, label, report_id=report.id, **detail
     )
-    if _URGENCY[report.priority] < _URGENCY[case.priority]:
+    if Priority(report.priority).outranks(case.priority):
         _raise_priority(session, case, report.priority, now, deployment)
     return known or report.reference or case.reference
 

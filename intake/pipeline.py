@@ -34,7 +34,6 @@ GROUP_PREFIX_CHARS = 6
 #: An unanswered dialog is closed, and what was said filed as a report, after this long.
 DIALOG_TTL = timedelta(hours=4)
 #: Lower is more urgent.
-_URGENCY: dict[str, int] = {Priority.DARURAT: 0, Priority.TINGGI: 1, Priority.BIASA: 2}
 _CASE_COMMANDS = {
     CommandKind.STATUS: "status",
     CommandKind.TERIMA: "ack",
@@ -423,7 +422,7 @@ def _story(state: dlg.DialogState, text: str) -> dlg.Answer:
         return dlg.Answer.UNCLEAR
     _more_details(state, text)
     result = triage(state.text, gazetteer())
-    if _URGENCY[str(result.priority)] < _URGENCY[state.priority]:
+    if Priority(result.priority).outranks(state.priority):
         state.priority = str(result.priority)
     if (result.danger_known or state.priority == Priority.DARURAT) and dlg.DANGER in state.pending:
         state.pending.remove(dlg.DANGER)

@@ -32,6 +32,12 @@ class Priority(enum.StrEnum):
     TINGGI = "tinggi"
     BIASA = "biasa"
 
+    def outranks(self, other: str) -> bool:
+        """Whether this priority is more urgent than `other` (members are listed most urgent
+        first)."""
+        order = list(Priority)
+        return order.index(self) < order.index(Priority(other))
+
 
 class RegionLevel(enum.StrEnum):
     """Administrative level of a gazetteer entry, largest first."""
