@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from alerts import optout
 from channels import (
@@ -298,8 +298,12 @@ def _to_claim(row: Outbox, priority: str | None, now: datetime) -> _Claim:
 def _attempt(session: Session, claim: _Claim, provider: Provider, now: datetime) -> SendResult:
     """Send one claimed message, unless an earlier attempt already got it through."""
     if claim.outcome_unknown:
+        # The same text may have gone to the same number for another row (a second reply to
+        # a joined report, a reminder): its id is that row's, never this one's.
+        ids = session.scalars(_IDS_TO_SAME_NUMBER, {"row_id": claim.id})
+        others = frozenset(i for i in ids if i is not None)
         try:
-            found = provider.find_sent(claim.msg, claim.created_at)
+            found = provider.find_sent(replace(claim.msg, not_these=others), claim.created_at)
         except ChannelError:
             return SendResult(SendOutcome.UNKNOWN, detail="lookup failed")
         taken = found is not None and _id_taken(session, found, claim.id)
@@ -320,6 +324,21 @@ def _attempt(session: Session, claim: _Claim, provider: Provider, now: datetime)
     except Exception as exc:  # a provider bug must not leave the row claimed until timeout
         log.error("outbox %s: provider raised %s", claim.id, type(exc).__name__)
         return SendResult(SendOutcome.UNKNOWN, detail=type(exc).__name__)
+
+
+_SAME_NUMBER = aliased(Outbox)
+_NUMBER_OF_ROW = select(_SAME_NUMBER.to_hash).where(_SAME_NUMBER.id == bindparam("row_id"))
+#: Provider ids of the newest rows sent to the number of row `row_id` (other rows).
+_IDS_TO_SAME_NUMBER = (
+    select(Outbox.provider_message_id)
+    .where(
+        Outbox.to_hash == _NUMBER_OF_ROW.scalar_subquery(),
+        Outbox.id != bindparam("row_id"),
+        Outbox.provider_message_id.is_not(None),
+    )
+    .order_by(Outbox.id.desc())
+    .limit(1000)
+)
 
 
 def _id_taken(session: Session, provider_id: str, row_id: int) -> bool:

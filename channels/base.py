@@ -118,6 +118,9 @@ class Outgoing:
     #: The provider the person wrote to: a reply leaves by it (the number they used) when it
     #: is configured for this channel, else by whichever provider sends the channel.
     via: str | None = None
+    #: Ids the provider gave other messages to this number: when a lost answer is looked up
+    #: by content, a message with the same text sent for another row is not this one.
+    not_these: frozenset[str] = frozenset()
 
 
 class SendOutcome(enum.StrEnum):

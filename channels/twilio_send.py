@@ -222,6 +222,8 @@ def _match(msg: Outgoing, page: Any, oldest: datetime) -> tuple[str | None, bool
         if created_at is not None and created_at < oldest:
             passed = True  # older pages hold only older messages
             continue
+        if found.sid in msg.not_these:
+            continue  # the same text sent for another row
         if (found.direction or "").startswith("outbound") and _same_content(msg, found.body or ""):
             return found.sid, passed
     return None, passed

@@ -151,10 +151,13 @@ class FakeProvider:
             return step
 
     def find_sent(self, msg: Outgoing, since: datetime) -> str | None:
-        """Return the id of an accepted message with the same address and text."""
+        """Return the id of an accepted message with the same address and text, newest first
+        (as Twilio lists them), passing over the ids the caller says are not this one's."""
         with self.lock:
             self.lookups += 1
-            for sid, seen in self.accepted.items():
+            for sid, seen in reversed(self.accepted.items()):
+                if sid in msg.not_these:
+                    continue
                 if (seen.to, seen.channel, seen.body) == (msg.to, msg.channel, msg.body):
                     return sid
             return None

@@ -175,6 +175,23 @@ def test_unknown_outcome_looks_before_sending_again(frozen) -> None:
     assert not row.outcome_unknown
 
 
+def test_a_lost_answer_is_not_taken_for_the_same_text_sent_for_another_row(frozen) -> None:
+    # The first reply got through but its answer was lost; the same words then went to the
+    # same person for another row. Looking the first up must not find the second's id.
+    provider = FakeProvider(script=[(READ_TIMEOUT, True)])
+    put("k1", body="Tambahan diterima untuk K7Q2")
+    drain(clock.now(), provider, "w1")
+    clock.advance(timedelta(seconds=1))
+    put("k2", body="Tambahan diterima untuk K7Q2")
+    assert drain(clock.now(), provider, "w1").sent == 1
+    clock.advance(BACKOFF[0])
+    stats = drain(clock.now(), provider, "w1")
+    assert (stats.sent, stats.found) == (1, 1)
+    first, second = rows()
+    assert len(provider.accepted) == 2  # nothing reached the phone twice
+    assert {first.provider_message_id, second.provider_message_id} == set(provider.accepted)
+
+
 def test_unknown_outcome_that_did_not_get_through_is_sent_again(frozen) -> None:
     provider = FakeProvider(script=[(READ_TIMEOUT, False)])
     put()

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -240,6 +241,17 @@ def test_find_sent_matches_body_after_since() -> None:
     assert call["method"] == "GET"
     assert call["params"]["To"] == REPORTER
     assert call["params"]["DateSent>"] == "2026-03-09"
+
+
+def test_find_sent_passes_over_the_same_text_sent_for_another_row() -> None:
+    sender, _ = provider(
+        page_of(
+            listed("SManother", SMS.body, "Mon, 09 Mar 2026 04:09:00 +0000"),
+            listed("SMmine", SMS.body, "Mon, 09 Mar 2026 04:00:30 +0000"),
+        )
+    )
+    assert sender.find_sent(SMS, SINCE) == "SManother"
+    assert sender.find_sent(replace(SMS, not_these=frozenset({"SManother"})), SINCE) == "SMmine"
 
 
 def test_find_sent_matches_a_template_by_its_variables() -> None:
