@@ -127,7 +127,7 @@ def start(
 def escalate(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) -> EscalationStats:
     """Take every due chain one step further, or stop it if its case was acknowledged."""
     due = select(AlertChain).where(AlertChain.next_at <= now)
-    chains = due_rows(session, due, AlertChain.next_at, limit=limit)
+    chains = due_rows(session, due, AlertChain.next_at, AlertChain.id, limit=limit)
     if not chains:
         return EscalationStats()
     cases = {

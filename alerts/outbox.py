@@ -253,7 +253,7 @@ def _claim(
     )
     if ids is not None:
         query = query.where(Outbox.id.in_(ids))
-    rows = due_rows(session, query, Outbox.next_attempt_at, limit=limit)
+    rows = due_rows(session, query, Outbox.next_attempt_at, Outbox.id, limit=limit)
     priorities = _priorities(session, rows)
     refused = optout.refused(session, rows)
     claims = []
