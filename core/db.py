@@ -291,7 +291,7 @@ T = TypeVar("T")
 
 
 def due_rows(
-    session: Session | scoped_session[Session],
+    session: Session,
     query: Select[T],
     *order_by: ColumnElement[Any] | QueryableAttribute[Any],
     limit: int,
