@@ -47,6 +47,14 @@ def scheduler_command() -> None:
     SchedulerProcess(current_app._get_current_object()).start()  # type: ignore[attr-defined]  # the proxy's app
 
 
+@click.command("check")
+@one_line_errors
+def check_command() -> None:
+    """Refuse, in one line, what would stop the worker or the scheduler at start."""
+    _provider_chosen()
+    click.echo("settings: ready to start")
+
+
 def _provider_chosen() -> None:
     """Refuse to start, in one line, when no provider can send what the jobs write."""
     provider = make_provider(current_app.config)
@@ -208,5 +216,6 @@ def init_app(app: Flask) -> None:
     """Register the scheduler and roster commands, and the alerts jobs."""
     app.cli.add_command(jobs_cli)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(check_command)
     app.cli.add_command(roster_cli)
     register_jobs(deployment.of(app).zone)

@@ -6,10 +6,12 @@ started, when the test ends.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -45,6 +47,8 @@ def _env(tmp: Path, port: int) -> dict[str, str]:
         TWILIO_AUTH_TOKEN=TEST_AUTH_TOKEN,
         SIGAP_BIND=f"127.0.0.1:{port}",
         PUBLIC_BASE_URL="",
+        # What `make run` sets when no provider's credentials are given.
+        SIGAP_PROVIDER="console",
     )
     return env
 
@@ -82,13 +86,14 @@ class Served:
 
 
 def _wait_until_up(process: subprocess.Popen, port: int, log: Path) -> None:
+    """Until /readyz answers 200: the web server, a live worker and a leading scheduler."""
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"scripts/run exited at start:\n{log.read_text()[-2000:]}")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
-            conn.request("GET", "/healthz")
+            conn.request("GET", "/readyz")
             if conn.getresponse().status == 200:
                 return
         except OSError:
@@ -96,14 +101,11 @@ def _wait_until_up(process: subprocess.Popen, port: int, log: Path) -> None:
         finally:
             conn.close()
         time.sleep(0.2)  # polling a process that is starting, not waiting for time
-    pytest.fail(f"the server did not answer /healthz in {START_SECONDS}s")
+    pytest.fail(f"the service was not ready in {START_SECONDS}s:\n{log.read_text()[-2000:]}")
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """Migrate, seed and start scripts/run exactly as `make run` does; stop it afterwards."""
-    tmp = tmp_path_factory.mktemp("served")
-    port = _free_port()
+def _prepared(tmp: Path, port: int) -> dict[str, str]:
+    """Migrate and seed as `make run` does; the environment to start scripts/run with."""
     env = _env(tmp, port)
     for step in (["db", "upgrade"], ["seed", "demo"]):
         subprocess.run(
@@ -114,6 +116,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             capture_output=True,
             timeout=180,
         )
+    return env
+
+
+@contextlib.contextmanager
+def _started(tmp: Path) -> Iterator[tuple[subprocess.Popen, Served]]:
+    """scripts/run started as `make run` starts it, ready; stopped afterwards."""
+    port = _free_port()
+    env = _prepared(tmp, port)
     log = tmp / "run.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -126,14 +136,21 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         )
     try:
         _wait_until_up(process, port, log)
-        yield Served(port, log)
+        yield process, Served(port, log)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it may have stopped itself
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with _started(tmp_path_factory.mktemp("served")) as (_process, served):
+        yield served
 
 
 def _half_open(port: int) -> socket.socket:
@@ -203,4 +220,67 @@ def test_a_busy_port_fails_in_one_line(tmp_path):
     assert output.count("\n") == 0, output
     assert f"127.0.0.1:{port} is already in use" in output
     assert "SIGAP_BIND" in output
+    assert "running" not in output
+
+
+def _reply_to(served: Served, sid: str) -> str | None:
+    """The reply the worker queued for a message, read from the service's database."""
+    database = sqlite3.connect(f"file:{served.log.parent / 'sigap.db'}?mode=ro", uri=True)
+    try:
+        row = database.execute(
+            "SELECT o.body FROM outbox o JOIN inbound_message m"
+            " ON o.idempotency_key = 'reply:' || m.id WHERE m.provider_message_id = ?",
+            (sid,),
+        ).fetchone()
+    finally:
+        database.close()
+    return None if row is None else row[0]
+
+
+def test_a_message_to_the_running_service_is_interpreted_and_answered(served):
+    sid = "SM" + "c" * 32
+    assert served.webhook("tolong ada kdrt di desa Sidera", sid) == 200
+    deadline = time.monotonic() + START_SECONDS
+    while (reply := _reply_to(served, sid)) is None and time.monotonic() < deadline:
+        time.sleep(0.2)  # the worker is another process: polling its result
+    assert reply, "the worker queued no reply"
+
+
+def _child(process: subprocess.Popen, word: str) -> int:
+    """The pid of scripts/run's child whose command line holds `word`."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended while being read
+        if parent == process.pid and word.encode() in command:
+            return int(stat.parent.name)
+    raise AssertionError(f"scripts/run has no {word} process")
+
+
+def test_a_part_that_ends_stops_the_service_and_says_which(tmp_path):
+    with _started(tmp_path) as (process, served):
+        os.kill(_child(process, "worker"), signal.SIGKILL)
+        assert process.wait(timeout=30) != 0
+        log = served.log.read_text()
+    assert "sigap: the worker ended (exit 137): stopping the rest" in log
+    assert "sigap: stopped" in log
+
+
+def test_no_provider_for_outbound_messages_fails_in_one_line(tmp_path):
+    env = _env(tmp_path, _free_port())
+    del env["SIGAP_PROVIDER"]  # a Twilio token but no account: the worker could send nothing
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "run")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = (done.stdout + done.stderr).strip()
+    assert done.returncode != 0
+    assert output.count("\n") == 0, output
+    assert "no provider for outbound messages" in output
     assert "running" not in output
