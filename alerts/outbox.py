@@ -314,7 +314,10 @@ def _record(
     row.claimed_by = row.claimed_at = None
     outcome = result.outcome
     if outcome == SendOutcome.SENT:
-        _mark_sent(session, row, result.provider_message_id, now)
+        # The look for the provider id on other rows need not write this row first: one
+        # UPDATE of it, at the commit.
+        with session.no_autoflush:
+            _mark_sent(session, row, result.provider_message_id, now)
         stats.sent += 1
         stats.found += result.detail == "found"
     elif outcome in (SendOutcome.RETRY, SendOutcome.UNKNOWN):
