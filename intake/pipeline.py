@@ -106,22 +106,24 @@ def handle_message(
     session: Session, row: InboundRow, msg: InboundMessage, now: datetime, reading: Reading
 ) -> str:
     """Interpret one stored message from its reading; return the reply (flushes, never commits)."""
-    reporter = _reporter(session, row, now)
+    reporter, is_new = _reporter(session, row, now)
     if reading.command is not None:
         # "help" is answered in English, "bantuan" in Indonesian, whatever was said before.
         reporter.language = language_hint(msg.text) or reporter.language
         return _command(session, reporter, row, reading, now)
     if _is_staff(session, row.sender_hash):
         return t("reply.staff_help", "id")
-    open_dialog = _open_dialog(session, reporter, now)
+    # A reporter first seen now has no dialog and no case yet: nothing to look for.
+    open_dialog = None if is_new else _open_dialog(session, reporter, now)
     if msg.media and not msg.text.strip():
         return _media_only(reporter, open_dialog)
     if open_dialog is not None:
         return _continue(session, open_dialog, row, msg.text, now)
-    # Without a command the reading is the triage of the whole text: not read again here.
-    answer = safety.reply_to_case(session, reporter, row, msg.text, now, reading.triage)
-    if answer is not None:
-        return answer
+    if not is_new:
+        # Without a command the reading is the triage of the whole text: not read again.
+        answer = safety.reply_to_case(session, reporter, row, msg.text, now, reading.triage)
+        if answer is not None:
+            return answer
     return _start(session, reporter, row, reading.triage or Triage(), msg.text, now)
 
 
@@ -137,9 +139,10 @@ _OPEN_DIALOG = (
 )
 
 
-def _reporter(session: Session, row: InboundRow, now: datetime) -> Reporter:
-    """The reporter behind a number, created on their first message."""
+def _reporter(session: Session, row: InboundRow, now: datetime) -> tuple[Reporter, bool]:
+    """The reporter behind a number, created on their first message; and whether it was."""
     reporter = session.scalar(_REPORTER, {"phone_hash": row.sender_hash})
+    is_new = reporter is None
     if reporter is None:
         reporter = Reporter(
             phone_hash=row.sender_hash,
@@ -150,7 +153,7 @@ def _reporter(session: Session, row: InboundRow, now: datetime) -> Reporter:
         session.add(reporter)
         session.flush()
     row.reporter_id = reporter.id
-    return reporter
+    return reporter, is_new
 
 
 def _is_staff(session: Session, sender_hash: str) -> bool:

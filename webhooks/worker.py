@@ -118,8 +118,9 @@ class Worker:
     def run_once(self, batch: int = BATCH) -> int:
         """Interpret the waiting messages this worker can take now; return how many."""
         session = db.session()
-        rows = list(session.scalars(_WAITING, {"limit": batch}))
-        session.commit()  # end the read: each message gets its own transaction
+        with derived_writes():  # a read: nothing to make durable
+            rows = list(session.scalars(_WAITING, {"limit": batch}))
+            session.commit()  # end the read: each message gets its own transaction
         return sum(self.process(session, row) for row in rows)
 
     def run_until_empty(self) -> int:
@@ -268,7 +269,6 @@ def _interpret(
     """Apply the limits' decision, interpret, queue and claim the reply; commit; return the
     claim."""
     verdict = limits.Verdict() if is_release else limits.decide(session, row, reading)
-    row.claims = 0  # an outcome, whichever it is
     if verdict.is_held:
         limits.hold(row, verdict.reply, now)
         reply = verdict.reply
@@ -285,6 +285,7 @@ def _interpret(
             reply = ""  # the sender was answered when the message came
         row.status, row.reply, row.processed_at = InboundStatus.PROCESSED, reply or None, now
         row.error, row.next_attempt_at = None, None
+    row.claims = 0  # an outcome, whichever it is
     ids = _queue_reply(session, row, msg.channel, f"reply:{row.id}", reply, now)
     claims = outbox.claim_in(session, ids, worker, now)
     session.commit()
@@ -369,9 +370,7 @@ def _keep_failed(
     if deaths:
         # Retrying it would only kill the worker again: kept as failed for an admin.
         row.next_attempt_at = None
-        outbox.notify_admins(
-            session, "alert.admin.message_set_aside", now, message_id=row.id, times=deaths
-        )
+        outbox.notify_admins(session, "alert.admin.message_set_aside", now, id=row.id, count=deaths)
     elif row.attempts >= MAX_ATTEMPTS:
         row.next_attempt_at = None  # kept as failed for an admin; never dropped
     else:

@@ -82,7 +82,7 @@ def test_a_message_that_keeps_killing_the_worker_is_set_aside_and_admins_told(ap
     assert row.next_attempt_at is None  # never retried by itself: it would kill again
     assert row.body  # kept, for an admin to look at
     assert _outbox(Purpose.REPLY) == [t("reply.try_again")]  # the reporter hears, once
-    admin = t("alert.admin.message_set_aside", message_id=row.id, times=MAX_CLAIMS)
+    admin = t("alert.admin.message_set_aside", id=row.id, count=MAX_CLAIMS)
     assert _outbox(Purpose.ADMIN) == [admin]
 
     clock.freeze(T0 + timedelta(days=1))
