@@ -57,6 +57,9 @@ TWILIO = {
     "TWILIO_ACCOUNT_SID": "AC" + "be4c0" * 6 + "00",
     "TWILIO_SMS_FROM": "+12025550100",
     "TWILIO_WHATSAPP_FROM": "+12025550188",
+    # With Twilio credentials SIGAP wants the public address Twilio calls; webhooks are
+    # then signed for it, as Twilio would (the posts still go to the local port).
+    "PUBLIC_BASE_URL": "https://sigap.example.org",
 }
 
 
@@ -183,7 +186,7 @@ def service(tmp: str, url: str, name: str, **extra: str):
 def paced(tmp: str, url: str, args: argparse.Namespace, start: int, name: str, **extra) -> dict:
     count = int(args.rate * args.seconds)
     with service(tmp, url, name, **extra) as (base, _pid):
-        bodies = signed_bodies(base, count, start=start)
+        bodies = signed_bodies(extra.get("PUBLIC_BASE_URL", base), count, start=start)
         sent = post_timed(base, bodies, args.paced_concurrency, args.rate)
         wait_drained(url, 120)
         time.sleep(1.0)  # the last replies' sends commit just after the messages do
