@@ -58,10 +58,6 @@ class InboundMessage(Base):
     #: An error type or code, never a message that could quote the text.
     error: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(default=0)
-    #: Times a worker took the message up since its last outcome (processed, failed, held):
-    #: committed before interpreting, so a worker process that dies on the message (not a
-    #: Python exception) is counted too, and a message that keeps killing it is set aside.
-    claims: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Failed: when the sweeper puts it back in the worker's queue. Received: since when
     #: it has waited there. Limited: when its sender may be quiet enough to release it.
     next_attempt_at: Mapped[datetime | None]

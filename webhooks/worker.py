@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, func, select, text, update
+from sqlalchemy import Integer, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from alerts import outbox
 from channels import InboundMessage, Provider, make_provider
@@ -57,9 +56,6 @@ HEARTBEAT_EVERY = 10.0
 HEARTBEAT_TTL = timedelta(seconds=30)
 #: A message still waiting this long means no worker is taking them: admins are told.
 BEHIND_AFTER = timedelta(minutes=2)
-#: Times a message may be taken up with no outcome (its worker process died on it each
-#: time) before it is set aside as failed, with admins told, instead of taken again.
-MAX_CLAIMS = 3
 
 _WAITING = (
     select(InboundRow)
@@ -72,18 +68,6 @@ _SENDERS_NEXT = select(func.min(InboundRow.id)).where(
     InboundRow.status == InboundStatus.RECEIVED,
 )
 _SENDER_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
-_TABLE = InboundRow.__table__
-_COUNT_CLAIM = (
-    update(_TABLE)
-    .where(_TABLE.c.id == bindparam("message_id"))
-    .values(claims=_TABLE.c.claims + 1)
-    .returning(_TABLE.c.claims)
-)
-_UNCOUNT_CLAIM = (
-    update(_TABLE)
-    .where(_TABLE.c.id == bindparam("message_id"), _TABLE.c.claims > 0)
-    .values(claims=_TABLE.c.claims - 1)
-)
 
 
 def worker_id() -> str:
@@ -164,14 +148,6 @@ class Worker:
 
         `is_release`: a message the limits held, now let through without an answer.
         """
-        expected = InboundStatus.LIMITED if is_release else InboundStatus.RECEIVED
-        claims = count_claim(session, row, expected)
-        if claims is None:
-            return False
-        if claims > MAX_CLAIMS:  # it killed the worker each time it was taken up
-            self.processed += 1
-            self._send(_set_aside(session, row, claims - 1, clock.now(), expected, self.name))
-            return True
         msg = as_message(row)
         reading: Reading | None = None
         failure: Exception | None = None
@@ -180,6 +156,7 @@ class Worker:
         except Exception as exc:  # the places could not be read: keep it as failed
             failure = exc
         now = clock.now()
+        expected = InboundStatus.LIMITED if is_release else InboundStatus.RECEIVED
         # The commit is durable (not `derived_writes`): it claims the reply, which is sent
         # right after it, so a power cut can never take back a message already answered.
         if not take(session, row, expected):
@@ -193,7 +170,6 @@ class Worker:
             # The database, not the message: locked or gone. Nothing was kept; the message
             # waits, and the loop tries again after a pause.
             session.rollback()
-            _uncount_claim(session, row)
             raise
         except Exception as exc:
             session.rollback()
@@ -214,35 +190,6 @@ class Worker:
         except Exception as exc:
             db.session.rollback()
             log.warning("worker: reply left to the drain: %s", type(exc).__name__)
-
-
-def count_claim(session: Session, row: InboundRow, expected: InboundStatus) -> int | None:
-    """Take a message up: count it and commit that before any work; return the count.
-
-    None when the message is not ours to take now. The commit need not reach the disk (a
-    power cut only forgets a count); it survives the worker process, which is the point: a
-    message that kills the process is counted each time, though nothing else it did is.
-    """
-    with derived_writes():
-        if not take(session, row, expected):
-            session.rollback()
-            return None
-        claims: int = (
-            session.connection().execute(_COUNT_CLAIM, {"message_id": row.id}).scalar_one()
-        )
-        session.commit()
-    set_committed_value(row, "claims", claims)
-    return claims
-
-
-def _uncount_claim(session: Session, row: InboundRow) -> None:
-    """The database failed, not the message: take its count back, if the database lets us."""
-    try:
-        with derived_writes():
-            session.connection().execute(_UNCOUNT_CLAIM, {"message_id": row.id})
-            session.commit()
-    except DBAPIError:
-        session.rollback()
 
 
 def take(session: Session, row: InboundRow, expected: InboundStatus) -> bool:
@@ -285,7 +232,6 @@ def _interpret(
             reply = ""  # the sender was answered when the message came
         row.status, row.reply, row.processed_at = InboundStatus.PROCESSED, reply or None, now
         row.error, row.next_attempt_at = None, None
-    row.claims = 0  # an outcome, whichever it is
     ids = _queue_reply(session, row, msg.channel, f"reply:{row.id}", reply, now)
     claims = outbox.claim_in(session, ids, worker, now)
     session.commit()
@@ -324,54 +270,13 @@ def _fail(
     worker: str,
 ) -> list:
     """Keep a message whose interpretation raised as failed, for the sweeper; answer once."""
-    # The type only: a message could quote the text.
-    return _keep_failed(session, row, type(error).__name__, now, expected, worker)
-
-
-def _set_aside(
-    session: Session,
-    row: InboundRow,
-    deaths: int,
-    now: datetime,
-    expected: InboundStatus,
-    worker: str,
-) -> list:
-    """Keep a message its worker died on `deaths` times as failed, not retried; tell admins."""
-    claims = _keep_failed(session, row, WORKER_DIED, now, expected, worker, deaths=deaths)
-    log.error(
-        "inbound id=%s set aside: its worker died on it %s times",
-        row.id,
-        deaths,
-        extra={"message_id": row.id},
-    )
-    return claims
-
-
-#: The error kept on a message its worker process died on (no exception type to name).
-WORKER_DIED = "WorkerDied"
-
-
-def _keep_failed(
-    session: Session,
-    row: InboundRow,
-    error: str,
-    now: datetime,
-    expected: InboundStatus,
-    worker: str,
-    deaths: int = 0,
-) -> list:
     if not take(session, row, expected):  # the rollback let it go: another worker has it
         session.rollback()
         return []
     row.attempts += 1
-    row.claims = 0
     row.status = InboundStatus.FAILED
-    row.error = error
-    if deaths:
-        # Retrying it would only kill the worker again: kept as failed for an admin.
-        row.next_attempt_at = None
-        outbox.notify_admins(session, "alert.admin.message_set_aside", now, id=row.id, count=deaths)
-    elif row.attempts >= MAX_ATTEMPTS:
+    row.error = type(error).__name__  # the type only: a message could quote the text
+    if row.attempts >= MAX_ATTEMPTS:
         row.next_attempt_at = None  # kept as failed for an admin; never dropped
     else:
         row.next_attempt_at = now + RETRY_DELAYS[row.attempts - 1]
