@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -208,11 +208,18 @@ def _claim(
     # A row in "sending" whose claim expired is due again: its next_attempt_at is the
     # claim's expiry. SKIP LOCKED lets PostgreSQL workers take disjoint rows; on SQLite the
     # transaction already holds the one write lock (BEGIN IMMEDIATE).
-    query = _CLAIMS[(ids is not None, session.get_bind().dialect.name == "postgresql")]
-    params: dict[str, Any] = {"now": now, "limit": limit}
+    query = (
+        select(Outbox)
+        .where(Outbox.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
+        .where(Outbox.next_attempt_at <= now)
+        .order_by(Outbox.next_attempt_at)
+        .limit(limit)
+    )
     if ids is not None:
-        params["ids"] = ids
-    rows = list(session.scalars(query, params))
+        query = query.where(Outbox.id.in_(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.scalars(query))
     priorities = _priorities(session, rows)
     refused = optout.refused(session, rows)
     claims = []
@@ -227,23 +234,6 @@ def _claim(
         row.next_attempt_at = now + CLAIM_TIMEOUT
         claims.append(_to_claim(row, priorities.get(row.case_id or 0), now))
     return claims
-
-
-def _claims_query(by_id: bool, skip_locked: bool) -> Any:
-    query = (
-        select(Outbox)
-        .where(Outbox.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
-        .where(Outbox.next_attempt_at <= bindparam("now"))
-        .order_by(Outbox.next_attempt_at)
-        .limit(bindparam("limit", type_=Integer))
-    )
-    if by_id:
-        query = query.where(Outbox.id.in_(bindparam("ids", expanding=True)))
-    return query.with_for_update(skip_locked=True) if skip_locked else query
-
-
-#: What `_claim` reads, built once: (by the rows' ids, on PostgreSQL) -> statement.
-_CLAIMS = {(by_id, pg): _claims_query(by_id, pg) for by_id in (False, True) for pg in (False, True)}
 
 
 def _priorities(session: Session, rows: list[Outbox]) -> dict[int, str]:
@@ -324,10 +314,7 @@ def _record(
     row.claimed_by = row.claimed_at = None
     outcome = result.outcome
     if outcome == SendOutcome.SENT:
-        # The look for the provider id on other rows need not write this row first: one
-        # UPDATE of it, at the commit.
-        with session.no_autoflush:
-            _mark_sent(session, row, result.provider_message_id, now)
+        _mark_sent(session, row, result.provider_message_id, now)
         stats.sent += 1
         stats.found += result.detail == "found"
     elif outcome in (SendOutcome.RETRY, SendOutcome.UNKNOWN):
