@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from alerts import outbox
@@ -26,7 +26,7 @@ from alerts.digests import next_digest_at
 from alerts.messages import STAFF_LANG, alert_text, template_variables
 from alerts.rosters import OnCall, on_call_all
 from channels import alert_template
-from core.db import due_rows
+from core.db import due_rows, table_of
 from core.i18n import t
 from models import (
     Account,
@@ -100,28 +100,42 @@ def start(
     due = case.ack_due_at if case.ack_due_at > now else now + step_after(case.priority, 1)
     urgent = case.priority in URGENT
     alerted = []
+    new_chains: list[dict[str, Any]] = []
     for agency in agencies:
         chain = chains.get(agency.id)
-        if chain is not None and chain.stopped_at is None:
+        if chain is None:
+            # A new chain is written with the others in one statement; nothing reads it back.
+            digest_at = None if urgent else next_digest_at(now, tz)
+            new_chains.append(
+                {"case_id": case.id, "agency_id": agency.id, "level": 0, "next_at": due}
+                | {"digest_at": digest_at, "started_at": now, "stopped_at": None}
+                | {"stop_reason": None}
+            )
+            if urgent:
+                alerted.append(agency)
+            continue
+        if chain.stopped_at is None:
             if not urgent or chain.digest_at is None:
                 continue  # routed twice: one chain, one alert
             # A waiting (digest) case became urgent: it leaves the digest and alerts now.
             chain.digest_at = None
         else:
-            if chain is None:
-                chain = AlertChain(case_id=case.id, agency_id=agency.id, started_at=now)
-                session.add(chain)
             chain.level, chain.stopped_at, chain.stop_reason = 0, None, None
         chain.next_at = min(chain.next_at, due) if chain.next_at else due
         if urgent:
             alerted.append(agency)
         else:
             chain.digest_at = next_digest_at(now, tz)
+    if new_chains:
+        session.connection().execute(_NEW_CHAINS, new_chains)
     if alerted:
         rosters = on_call_all(session, [a.id for a in alerted], now, tz)
         people = {agency: [rosters[agency.id].first()] for agency in alerted}
-        for agency, sent in alert_people(session, case, people, 0, now, tz).items():
-            _event(session, case, agency, 0, sent, now)
+        sent_to = alert_people(session, case, people, 0, now, tz)
+        # The alerts' timeline events, one statement for all the agencies.
+        events = [_event_row(case, agency, 0, sent, now) for agency, sent in sent_to.items()]
+        if events:
+            session.connection().execute(_NEW_EVENTS, events)
 
 
 def escalate(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) -> EscalationStats:
@@ -333,20 +347,30 @@ def _coordinators(session: Session) -> list[Account | None]:
     )
 
 
+_NEW_CHAINS = insert(table_of(AlertChain))
+_NEW_EVENTS = insert(table_of(CaseEvent))
+
+
+def _event_row(
+    case: Case, agency: Agency, level: int, accounts: list[int], now: datetime
+) -> dict[str, Any]:
+    """The timeline event of an alert, as a row."""
+    detail = {"agency": agency.code, "level": level, "accounts": accounts}
+    return {
+        "case_id": case.id,
+        "at": now,
+        "kind": CaseEventKind.ALERTED if level == 0 else CaseEventKind.ESCALATED,
+        "actor_account_id": None,
+        "actor": "scheduler",
+        "detail": json.dumps(detail),
+    }
+
+
 def _event(
     session: Session, case: Case, agency: Agency, level: int, accounts: list[int], now: datetime
 ) -> None:
     """Add the alert to the case's timeline."""
-    detail = {"agency": agency.code, "level": level, "accounts": accounts}
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            at=now,
-            kind=CaseEventKind.ALERTED if level == 0 else CaseEventKind.ESCALATED,
-            actor="scheduler",
-            detail=json.dumps(detail),
-        )
-    )
+    session.add(CaseEvent(**_event_row(case, agency, level, accounts, now)))
 
 
 def stop(chain: AlertChain, reason: str, now: datetime) -> None:

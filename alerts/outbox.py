@@ -31,7 +31,7 @@ from channels import (
 from channels.base import StatusUpdate
 from core import metrics, retry
 from core.crypto import lookup_hash
-from core.db import db, due_rows
+from core.db import db, due_rows, table_of
 from core.i18n import t
 from models import (
     Account,
@@ -189,7 +189,7 @@ def enqueue_all(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 
 
 def _insert_skipping_known_keys(dialect: Any) -> Any:
-    table = Outbox.__table__
+    table = table_of(Outbox)
     return (
         dialect.insert(table)
         .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
@@ -201,8 +201,9 @@ _INSERT = {
     "sqlite": _insert_skipping_known_keys(sqlite),
     "postgresql": _insert_skipping_known_keys(postgresql),
 }
-_IDS = select(Outbox.__table__.c.idempotency_key, Outbox.__table__.c.id).where(
-    Outbox.__table__.c.idempotency_key.in_(bindparam("keys", expanding=True))
+_OUTBOX = table_of(Outbox)
+_IDS = select(_OUTBOX.c.idempotency_key, _OUTBOX.c.id).where(
+    _OUTBOX.c.idempotency_key.in_(bindparam("keys", expanding=True))
 )
 
 

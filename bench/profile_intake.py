@@ -182,6 +182,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--json", action="store_true", help="write bench/results/profile.json")
+    parser.add_argument("--dump", type=Path, help="also write the raw profile (pstats) here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sigap-profile-") as tmp:
         url = prepare_database(Path(tmp) / "sigap.db")
@@ -221,6 +222,8 @@ def main() -> None:
                     sql.end_request()
                 profiler.disable()
     stats = pstats.Stats(profiler)
+    if args.dump:
+        stats.dump_stats(str(args.dump))
     result = {
         "requests": n,
         "rps_in_process": n / wall,

@@ -563,12 +563,15 @@ def reading(profile: dict, intake: dict | None, triage: dict | None = None) -> s
             )
         )
     lines += [
-        "2. Within the present design, the case path still writes its timeline events, "
-        "agency links and alert chains one INSERT each: the ORM needs every new row's id, "
-        "and SQLite's RETURNING gives no order for a batch. Core inserts that need no ids "
-        "back (one executemany per table) would save an estimated millisecond on a case "
-        "(some ten single-row INSERTs through the unit of work). Each "
-        "personal field costs a Fernet encryption (tens of microseconds).",
+        "2. Within the present design, a new case's timeline events and alert chains go "
+        "in with one Core executemany per table, and a message is triaged once; its agency "
+        "links still go through the unit of work (routing reads them back), and each message "
+        "costs two transactions in the worker: its interpretation, and the record of its "
+        "reply's send. What remains is spread thin over some twenty statements "
+        "a message, each paying SQLAlchemy's ORM on the way in and out: the next step is "
+        "Core statements for the reads and writes every message makes (reporter, dialog, "
+        "outbox claim and send). Each personal field costs a Fernet encryption (tens of "
+        "microseconds).",
         "3. More workers or cores raise the CPU limit but not the write lock's on SQLite; "
         "on PostgreSQL the workers would not serialise on one lock (not measured here).",
     ]

@@ -123,8 +123,9 @@ def file_report(
     report = _new_report(session, item, now)
     if case is None:
         case = _open_case(session, report, region, now, deployment)
-        _opened(session, case, report, now)
-        _route_case(session, case, now)
+        with timeline.together(session):  # a new case's events: one INSERT
+            _opened(session, case, report, now)
+            _route_case(session, case, now)
         return FiledReport(report, case, joined=False, is_new=True, reference=case.reference)
     reference = _join(session, case, report, now, deployment)
     return FiledReport(report, case, joined=True, is_new=True, reference=reference)
@@ -318,6 +319,7 @@ def _route_case(session: Session, case: Case, now: datetime) -> list[Agency]:
             agencies={a.code: roles[a.code] for a in added},
         )
     session.flush()
+    timeline.write_pending(session)  # the case's events come before its alerts'
     if added:
         notify.case_routed(session, case, added, now)
     return added

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from core.db import table_of
 from models import Account, Case, CaseEvent, CaseEventKind
 
 #: Detail keys that hold what people wrote (notes, reasons): the only values erasure blanks.
@@ -21,6 +25,37 @@ class TimelineIsAppendOnly(RuntimeError):
     """Raised on any attempt to change or remove a timeline event."""
 
 
+#: Events recorded inside `together`, not yet written.
+_pending: ContextVar[list[dict[str, Any]] | None] = ContextVar("timeline_pending", default=None)
+_INSERT = insert(table_of(CaseEvent))
+
+
+@contextmanager
+def together(session: Session) -> Iterator[None]:
+    """Write the events recorded in the block in one statement (an executemany), in order.
+
+    For a path that records several events of a case it has flushed and reads none back
+    (filing a case): the unit of work would write each with its own INSERT and ask its id.
+    `write_pending` writes what is recorded so far, before anything that must follow it.
+    """
+    rows: list[dict[str, Any]] = []
+    token = _pending.set(rows)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if rows:
+        session.connection().execute(_INSERT, rows)
+
+
+def write_pending(session: Session) -> None:
+    """Write the events `together` holds so far (nothing outside it)."""
+    rows = _pending.get()
+    if rows:
+        session.connection().execute(_INSERT, list(rows))
+        rows.clear()
+
+
 def record(
     session: Session,
     case: Case,
@@ -31,14 +66,18 @@ def record(
     **detail: Any,
 ) -> CaseEvent:
     """Append one event to a case's timeline."""
-    entry = CaseEvent(
-        case=case,
-        kind=kind,
-        at=now,
-        actor_account_id=actor.id if actor else None,
-        actor=actor.role.value if actor else actor_label,
-        detail=json.dumps(detail, sort_keys=True, ensure_ascii=False) if detail else None,
-    )
+    values = {
+        "kind": kind,
+        "at": now,
+        "actor_account_id": actor.id if actor else None,
+        "actor": actor.role.value if actor else actor_label,
+        "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False) if detail else None,
+    }
+    pending = _pending.get()
+    if pending is not None and case.id is not None:
+        pending.append({"case_id": case.id, **values})
+        return CaseEvent(case_id=case.id, **values)  # not the session's: written by `together`
+    entry = CaseEvent(case=case, **values)
     session.add(entry)
     return entry
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Engine,
     Result,
     Select,
+    Table,
     create_engine,
     event,
     text,
@@ -285,6 +286,11 @@ db = Database()
 def affected(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE touched (its result is a cursor result)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table, for Core statements (typed as the Table it is)."""
+    return cast(Table, model.__table__)
 
 
 T = TypeVar("T")

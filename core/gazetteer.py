@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import ROOT
+from core.db import table_of
 from models import Region, RegionLevel
 
 DATA_DIR = ROOT / "data" / "wilayah"
@@ -22,7 +23,7 @@ _FILES = (
 )
 BATCH = 5000
 #: The regions table for bulk inserts (Core, not the unit of work).
-_REGIONS = cast(Table, Region.__table__)
+_REGIONS = table_of(Region)
 
 
 def read_rows(

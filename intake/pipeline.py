@@ -104,20 +104,24 @@ def handle_message(
     session: Session, row: InboundRow, msg: InboundMessage, now: datetime, reading: Reading
 ) -> str:
     """Interpret one stored message from its reading; return the reply (flushes, never commits)."""
-    reporter = _reporter(session, row, now)
+    reporter, is_new = _reporter(session, row, now)
     if reading.command is not None:
         # "help" is answered in English, "bantuan" in Indonesian, whatever was said before.
         reporter.language = language_hint(msg.text) or reporter.language
         return _command(session, reporter, row, reading, now)
     if _is_staff(session, row.sender_hash):
         return t("reply.staff_help", "id")
-    open_dialog = _open_dialog(session, reporter, now)
+    # A reporter first seen now has no dialog and no case yet: nothing to look for.
+    open_dialog = None if is_new else _open_dialog(session, reporter, now)
     if msg.media and not msg.text.strip():
         return _media_only(reporter, open_dialog)
     if open_dialog is not None:
         return _continue(session, open_dialog, row, msg.text, now)
-    if (answer := safety.reply_to_case(session, reporter, row, msg.text, now)) is not None:
-        return answer
+    if not is_new:
+        # Without a command the reading is the triage of the whole text: not read again.
+        answer = safety.reply_to_case(session, reporter, row, msg.text, now, reading.triage)
+        if answer is not None:
+            return answer
     return _start(session, reporter, row, reading.triage or Triage(), msg.text, now)
 
 
@@ -133,9 +137,10 @@ _OPEN_DIALOG = (
 )
 
 
-def _reporter(session: Session, row: InboundRow, now: datetime) -> Reporter:
-    """The reporter behind a number, created on their first message."""
+def _reporter(session: Session, row: InboundRow, now: datetime) -> tuple[Reporter, bool]:
+    """The reporter behind a number, created on their first message; and whether it was."""
     reporter = session.scalar(_REPORTER, {"phone_hash": row.sender_hash})
+    is_new = reporter is None
     if reporter is None:
         reporter = Reporter(
             phone_hash=row.sender_hash,
@@ -146,7 +151,7 @@ def _reporter(session: Session, row: InboundRow, now: datetime) -> Reporter:
         session.add(reporter)
         session.flush()
     row.reporter_id = reporter.id
-    return reporter
+    return reporter, is_new
 
 
 def _is_staff(session: Session, sender_hash: str) -> bool:
@@ -221,7 +226,8 @@ def _emergency(
     state.priority = Priority.DARURAT
     if dlg.DANGER in state.pending:
         state.pending.remove(dlg.DANGER)
-    return _proceed(session, reporter, row, state, now)
+    known = (rest, result) if result is not None and rest else None
+    return _proceed(session, reporter, row, state, now, known=known)
 
 
 def _start(
@@ -233,7 +239,8 @@ def _start(
         # A greeting or a thank-you says too little for triage to tell its language.
         reporter.language = language_hint(text) or result.language
         return t("reply.info", reporter.language)
-    return _proceed(session, reporter, row, dlg.plan(result, text, gazetteer()), now)
+    state = dlg.plan(result, text, gazetteer())
+    return _proceed(session, reporter, row, state, now, known=(text, result))
 
 
 def _proceed(
@@ -243,15 +250,19 @@ def _proceed(
     state: dlg.DialogState,
     now: datetime,
     dialog: Dialog | None = None,
+    known: tuple[str, Triage] | None = None,
 ) -> str:
-    """Open the case when it is time, then ask the next question or confirm the reference."""
+    """Open the case when it is time, then ask the next question or confirm the reference.
+
+    `known`: a text and its triage, read before the transaction (not read again to file it).
+    """
     opened_now = None
     if state.priority == Priority.DARURAT and state.case_id is None:
-        opened_now = _file(session, reporter, row, state, dialog, now)
+        opened_now = _file(session, reporter, row, state, dialog, now, known)
     question = dlg.next_question(state)
     if question is None:
         if opened_now is None and _case(session, state) is None:
-            _file(session, reporter, row, state, dialog, now)
+            _file(session, reporter, row, state, dialog, now, known)
         if dialog is not None:
             dialog.status, dialog.state, dialog.updated_at = DialogStatus.DONE, state.to_json(), now
         return _opened_reply(state, reporter.language)
@@ -274,8 +285,13 @@ def _file(
     state: dlg.DialogState,
     dialog: Dialog | None,
     now: datetime,
+    known: tuple[str, Triage] | None = None,
 ) -> Case:
     """File what is known as a report: a new case, or joined to its incident's case."""
+    if known is not None and known[0] == state.text:
+        reasons = known[1].reasons  # the message's own reading: no second one
+    else:
+        reasons = triage(state.text, gazetteer()).reasons
     item = ReportIn(
         source=row.channel,
         text=state.text,
@@ -286,8 +302,7 @@ def _file(
         reporter_id=reporter.id,
         inbound_message_id=dialog.inbound_message_id if dialog else row.id,
         may_contact=state.may_contact,
-        # Triage of this text was done moments ago and is remembered: no second reading.
-        reasons=triage(state.text, gazetteer()).reasons,
+        reasons=reasons,
     )
     filed = file_report(session, item, now, deployment.current())
     state.case_id, state.reference = filed.case.id, filed.reference

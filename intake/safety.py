@@ -20,7 +20,7 @@ from cases import police, relay, timeline
 from core import deployment
 from core.i18n import t
 from intake.keywords import Command, CommandKind
-from intake.triage import triage
+from intake.triage import Triage, triage
 from models import (
     Case,
     CaseEventKind,
@@ -59,12 +59,21 @@ def handle(
 
 
 def reply_to_case(
-    session: Session, reporter: Reporter, row: InboundMessage, text: str, now: datetime
+    session: Session,
+    reporter: Reporter,
+    row: InboundMessage,
+    text: str,
+    now: datetime,
+    result: Triage | None = None,
 ) -> str | None:
-    """A reporter's message to their open case, outside any dialog; None when it is intake."""
+    """A reporter's message to their open case, outside any dialog; None when it is intake.
+
+    `result`: the text's triage when the caller has it already (the message's reading).
+    """
     from intake.gazetteer import current
 
-    result = triage(text, current())
+    if result is None:
+        result = triage(text, current())
     if result.priority == Priority.DARURAT:
         return None  # someone is in danger now: intake opens or raises the case
     return relay.reporter_reply(

@@ -6,6 +6,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,7 @@ from channels import InboundMessage, is_trusted_url
 from channels.media import media_hosts
 from core import clock
 from core.crypto import lookup_hash
+from core.db import table_of
 from models import InboundMessage as InboundRow
 from models import InboundStatus
 from security import tombstones
@@ -22,15 +24,32 @@ from security import tombstones
 log = logging.getLogger(__name__)
 
 
-_INSERT = insert(InboundRow).returning(InboundRow.id)
+#: A Core insert on the table (not the mapped class): the hottest write of the service, with
+#: neither the unit of work nor the ORM's statement handling in its way.
+_INSERT = insert(table_of(InboundRow)).returning(table_of(InboundRow).c.id)
 
 
 @dataclass(frozen=True)
 class Recorded:
     """The stored row and whether this call stored it (False: a provider's resend)."""
 
-    row: InboundRow
+    _row: InboundRow | None
     is_new: bool
+    _session: Session | None = None
+    _values: dict[str, Any] | None = None
+
+    @property
+    def row(self) -> InboundRow:
+        """The row, made an instance of the session only when someone asks for it."""
+        if self._row is not None:
+            return self._row
+        assert self._session is not None
+        assert self._values is not None
+        row = InboundRow(**self._values)
+        make_transient_to_detached(row)
+        self._session.add(row)
+        object.__setattr__(self, "_row", row)
+        return row
 
 
 def _media_json(msg: InboundMessage) -> str | None:
@@ -79,16 +98,12 @@ def record_inbound(
         "spooled_at": spooled_at,
     }
     try:
-        # A Core insert: the hottest write of the service, without the unit of work's cost.
-        row_id = session.execute(_INSERT, values).scalar_one()
+        row_id = session.connection().execute(_INSERT, values).scalar_one()
         session.commit()
     except IntegrityError:
         session.rollback()
     else:
-        row = InboundRow(id=row_id, **values)
-        make_transient_to_detached(row)
-        session.add(row)
-        return Recorded(row, True)
+        return Recorded(None, True, session, values | {"id": row_id})
     existing = session.scalar(
         select(InboundRow).where(
             InboundRow.provider == msg.provider,

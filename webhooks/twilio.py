@@ -26,6 +26,8 @@ MAX_WEBHOOK_BYTES = 64 * 1024
 #: The only body Twilio's webhooks ever carry.
 #: https://www.twilio.com/docs/usage/webhooks/webhooks-overview
 FORM_TYPE = "application/x-www-form-urlencoded"
+#: The answer to every inbound message (the reply follows through the outbox), built once.
+EMPTY_TWIML = twiml_reply(None)
 
 
 @bp.before_request
@@ -89,7 +91,7 @@ def inbound(kind: str) -> Response | tuple[dict, int]:
         log.warning(
             "inbound sid=%s spooled: database error %s", msg.provider_message_id, type(exc).__name__
         )
-    return Response(twiml_reply(None), mimetype="application/xml")
+    return Response(EMPTY_TWIML, mimetype="application/xml")
 
 
 @bp.post("/status")

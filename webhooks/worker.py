@@ -102,8 +102,9 @@ class Worker:
     def run_once(self, batch: int = BATCH) -> int:
         """Interpret the waiting messages this worker can take now; return how many."""
         session = db.scoped()
-        rows = list(session.scalars(_WAITING, {"limit": batch}))
-        session.commit()  # end the read: each message gets its own transaction
+        with derived_writes():  # a read: nothing to make durable
+            rows = list(session.scalars(_WAITING, {"limit": batch}))
+            session.commit()  # end the read: each message gets its own transaction
         return sum(self.process(session, row) for row in rows)
 
     def run_until_empty(self) -> int:
