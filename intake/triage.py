@@ -167,6 +167,9 @@ class _DangerRule:
     required: list[Matcher]
     unless: Matcher
     why: str
+    #: Read on the text as written, before denied harms are removed ("not urgent" is a denial
+    #: that says something itself).
+    as_written: bool = False
 
     def meets(self, text: str, seen: dict[int, bool]) -> bool:
         """Return whether ``text`` meets every required pattern and no ``unless`` one.
@@ -206,10 +209,11 @@ def _danger_rule(
 
     unless = matcher(rule.get("unless", []))
     why = str(rule.get("why", "danger sign"))
+    as_written = bool(rule.get("as_written", False))
     if "all" in rule:
         required = [matcher([p]) for p in rule["all"]]
-        return _DangerRule(int(rule["weight"]), required, unless, why)
-    return _DangerRule(int(rule["weight"]), [matcher(rule["any"])], unless, why)
+        return _DangerRule(int(rule["weight"]), required, unless, why, as_written)
+    return _DangerRule(int(rule["weight"]), [matcher(rule["any"])], unless, why, as_written)
 
 
 @functools.cache
@@ -425,7 +429,8 @@ def _not_report_reason(rules: _Rules, text: str, chain: bool) -> str:
 def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     """Collect the cues, category scores and danger score of a normalised message."""
     # "tidak dipukul" (not hit) names no harm: drop negated harms before looking for cues.
-    text = " ".join(rules.negated.sub(" ".join(words)).split())
+    written = " ".join(words)
+    text = " ".join(rules.negated.sub(written).split())
     # "kill herself" is a danger, not violence by someone: not a cue of who hurts whom.
     said = rules.cues["suicidal"].sub(text)
     cues = {name: rules.cues[name].search(said) for name in _CUES}
@@ -447,10 +452,11 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     cues["minor"] = bool(stated) and max(stated) < adult
     cues["elderly"] = cues["elderly_words"] or _elderly_age(rules, words)
     why: list[tuple[str, str]] = []
-    danger, signs = _danger(rules, text, why)
-    # (A baby named as neglected has a rule of its own: this is for ages given.)
+    danger, signs = _danger(rules, text, written, why)
+    # (A baby named as neglected has a rule of its own: this is for ages given.) A child now
+    # safe with someone ("skrg dia di rumah saya") is no longer left alone.
     young = any(a.years < rules.data["ages"]["young"] for a in ages)
-    if young and cues["neglect"]:
+    if young and cues["neglect"] and not rules.safety.search(text):
         danger += rules.data["danger"]["young_neglect"]
         signs += rules.data["danger"]["young_neglect"]
         why.append(("danger", f"+{rules.data['danger']['young_neglect']} a young child neglected"))
@@ -526,16 +532,22 @@ def _category(rules: _Rules, scores: dict[Category, int]) -> Category:
     return best
 
 
-def _danger(rules: _Rules, text: str, why: list[tuple[str, str]]) -> tuple[int, int]:
+def _danger(rules: _Rules, text: str, written: str, why: list[tuple[str, str]]) -> tuple[int, int]:
     """Return the sum of the weights of the danger rules the text meets, and of the positive
-    ones alone, noting each."""
+    ones alone, noting each.
+
+    ``text`` is the text with denied harms removed; ``written`` the text before that, which
+    the rules marked ``as_written`` read.
+    """
     total = signs = 0
     seen: dict[int, bool] = {}
+    seen_written: dict[int, bool] = {}
     for rule in rules.danger:
-        if rule.meets(text, seen):
+        read_on, memo = (written, seen_written) if rule.as_written else (text, seen)
+        if rule.meets(read_on, memo):
             total += rule.weight
             signs += max(rule.weight, 0)
-            why.append(("danger", rule.reason(text)))
+            why.append(("danger", rule.reason(read_on)))
     return total, signs
 
 
