@@ -123,6 +123,9 @@ class _Evidence:
     danger: int
     #: The sum of the danger signs alone, before what speaks against danger is taken off.
     signs: int
+    #: A rule marked ``not_now`` met: the text says the danger is not this hour's (a later
+    #: month, casework asked for, "not urgent"): the model's danger alone is then only a doubt.
+    not_now: bool = False
     #: Why each category or the danger score rose: (what it is about, why), for reasons.
     why: list[tuple[str, str]] = field(default_factory=list)
 
@@ -167,6 +170,8 @@ class _DangerRule:
     required: list[Matcher]
     unless: Matcher
     why: str
+    #: Says the danger is not this hour's: the model's danger alone then makes no darurat.
+    not_now: bool = False
     #: Read on the text as written, before denied harms are removed ("not urgent" is a denial
     #: that says something itself).
     as_written: bool = False
@@ -209,11 +214,13 @@ def _danger_rule(
 
     unless = matcher(rule.get("unless", []))
     why = str(rule.get("why", "danger sign"))
-    as_written = bool(rule.get("as_written", False))
+    not_now, as_written = bool(rule.get("not_now")), bool(rule.get("as_written"))
     if "all" in rule:
         required = [matcher([p]) for p in rule["all"]]
-        return _DangerRule(int(rule["weight"]), required, unless, why, as_written)
-    return _DangerRule(int(rule["weight"]), [matcher(rule["any"])], unless, why, as_written)
+        return _DangerRule(int(rule["weight"]), required, unless, why, not_now, as_written)
+    return _DangerRule(
+        int(rule["weight"]), [matcher(rule["any"])], unless, why, not_now, as_written
+    )
 
 
 @functools.cache
@@ -318,7 +325,10 @@ def decide(
     needed = settings["darurat_from"]
     if category is Category.LAINNYA:
         needed = settings["lainnya_darurat_from"]
-    danger = harm and not low and opinion.darurat >= needed
+    # Nor where the rules read that the danger is not this hour's (a later month, casework
+    # asked for): the model's danger then makes the first reply ask instead.
+    not_now = reading.evidence.not_now
+    danger = harm and not low and not not_now and opinion.darurat >= needed
     darurat = (reading.darurat and report) or danger
     # Below darurat_from but not far: the first question asks whether someone is in danger now.
     unsure = (
@@ -452,7 +462,7 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     cues["minor"] = bool(stated) and max(stated) < adult
     cues["elderly"] = cues["elderly_words"] or _elderly_age(rules, words)
     why: list[tuple[str, str]] = []
-    danger, signs = _danger(rules, text, written, why)
+    danger, signs, not_now = _danger(rules, text, written, why)
     # (A baby named as neglected has a rule of its own: this is for ages given.) A child now
     # safe with someone ("skrg dia di rumah saya") is no longer left alone.
     young = any(a.years < rules.data["ages"]["young"] for a in ages)
@@ -461,7 +471,7 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
         signs += rules.data["danger"]["young_neglect"]
         why.append(("danger", f"+{rules.data['danger']['young_neglect']} a young child neglected"))
     scores = _scores(rules, said, cues, why)
-    return _Evidence(text, words, cues, scores, danger, signs, why)
+    return _Evidence(text, words, cues, scores, danger, signs, not_now, why)
 
 
 def _scores(
@@ -532,14 +542,17 @@ def _category(rules: _Rules, scores: dict[Category, int]) -> Category:
     return best
 
 
-def _danger(rules: _Rules, text: str, written: str, why: list[tuple[str, str]]) -> tuple[int, int]:
+def _danger(
+    rules: _Rules, text: str, written: str, why: list[tuple[str, str]]
+) -> tuple[int, int, bool]:
     """Return the sum of the weights of the danger rules the text meets, and of the positive
-    ones alone, noting each.
+    ones alone, noting each; and whether a rule saying the danger is not now met.
 
     ``text`` is the text with denied harms removed; ``written`` the text before that, which
     the rules marked ``as_written`` read.
     """
     total = signs = 0
+    not_now = False
     seen: dict[int, bool] = {}
     seen_written: dict[int, bool] = {}
     for rule in rules.danger:
@@ -547,8 +560,9 @@ def _danger(rules: _Rules, text: str, written: str, why: list[tuple[str, str]]) 
         if rule.meets(read_on, memo):
             total += rule.weight
             signs += max(rule.weight, 0)
+            not_now = not_now or rule.not_now
             why.append(("danger", rule.reason(read_on)))
-    return total, signs
+    return total, signs, not_now
 
 
 def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
