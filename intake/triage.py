@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -325,6 +326,10 @@ def decide(
     needed = settings["darurat_from"]
     if category is Category.LAINNYA:
         needed = settings["lainnya_darurat_from"]
+        # ...and some person or harm the rules found: a place name alone ("desa Bora") is no
+        # report of danger, whatever words the model has seen in emergencies.
+        if not any(reading.evidence.cues.values()):
+            needed = math.inf
     # Nor where the rules read that the danger is not this hour's (a later month, casework
     # asked for): the model's danger then makes the first reply ask instead.
     not_now = reading.evidence.not_now
