@@ -44,6 +44,9 @@ DOC = ROOT / "docs" / "TRIAGE.md"
 #: on, every earlier one was read while tuning. A new round needs no change here.
 ROUNDS = [name for name, _ in blind_rounds(BLIND)]
 TUNED_ON = ROUNDS[:-1]
+#: Rounds the rules were tuned on: every round but the newest, and round5 (tuned on after its
+#: blind figures were taken, before round6 was written).
+RULES_TUNED_ON = [*TUNED_ON, *(r for r in ["round5"] if r in ROUNDS and r not in TUNED_ON)]
 #: The thresholds compared by leave-one-writer-out ("-" is never).
 CATEGORY_SURE = [0.5, 0.6, 0.7, 0.8, None]
 DARURAT_FROM = [0.3, 0.4, 0.5, 0.6, 0.7, None]
@@ -183,7 +186,7 @@ def _fold_cells(scores: Scores) -> str:
 
 def _honest(held: HeldOut) -> bool:
     """Return whether the rules were never tuned on this writer's set."""
-    return held.writer not in TUNED_ON or held.writer == ROUNDS[-1]
+    return held.writer not in RULES_TUNED_ON
 
 
 def _lowo_lines(folds: list[HeldOut], settings: dict[str, float]) -> list[str]:
@@ -284,7 +287,7 @@ def _document(
         "never the lexicon, the code or the tests (see the README there). Triage is the rules in",
         "intake/lexicon/*.toml and intake/triage.py with a statistical second opinion",
         "(intake/second_opinion.py) trained on the sets data/triage/sets.toml lists.",
-        f"Read while tuning: {', '.join(TUNED_ON)} and the earlier corpora in",
+        f"Read while tuning: {', '.join(RULES_TUNED_ON)} and the earlier corpora in",
         "tests/fixtures/corpus/. The newest round is the blind measure: "
         + (
             f"{ROUNDS[-1]} is in the model's training list, so its figures are not blind and "
