@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,6 +124,9 @@ class _Evidence:
     danger: int
     #: The sum of the danger signs alone, before what speaks against danger is taken off.
     signs: int
+    #: A rule marked ``not_now`` met: the text says the danger is not this hour's (a later
+    #: month, casework asked for, "not urgent"): the model's danger alone is then only a doubt.
+    not_now: bool = False
     #: Why each category or the danger score rose: (what it is about, why), for reasons.
     why: list[tuple[str, str]] = field(default_factory=list)
 
@@ -167,6 +171,11 @@ class _DangerRule:
     required: list[Matcher]
     unless: Matcher
     why: str
+    #: Says the danger is not this hour's: the model's danger alone then makes no darurat.
+    not_now: bool = False
+    #: Read on the text as written, before denied harms are removed ("not urgent" is a denial
+    #: that says something itself).
+    as_written: bool = False
 
     def meets(self, text: str, seen: dict[int, bool]) -> bool:
         """Return whether ``text`` meets every required pattern and no ``unless`` one.
@@ -206,10 +215,13 @@ def _danger_rule(
 
     unless = matcher(rule.get("unless", []))
     why = str(rule.get("why", "danger sign"))
+    not_now, as_written = bool(rule.get("not_now")), bool(rule.get("as_written"))
     if "all" in rule:
         required = [matcher([p]) for p in rule["all"]]
-        return _DangerRule(int(rule["weight"]), required, unless, why)
-    return _DangerRule(int(rule["weight"]), [matcher(rule["any"])], unless, why)
+        return _DangerRule(int(rule["weight"]), required, unless, why, not_now, as_written)
+    return _DangerRule(
+        int(rule["weight"]), [matcher(rule["any"])], unless, why, not_now, as_written
+    )
 
 
 @functools.cache
@@ -314,7 +326,14 @@ def decide(
     needed = settings["darurat_from"]
     if category is Category.LAINNYA:
         needed = settings["lainnya_darurat_from"]
-    danger = harm and not low and opinion.darurat >= needed
+        # ...and some person or harm the rules found: a place name alone ("desa Bora") is no
+        # report of danger, whatever words the model has seen in emergencies.
+        if not any(reading.evidence.cues.values()):
+            needed = math.inf
+    # Nor where the rules read that the danger is not this hour's (a later month, casework
+    # asked for): the model's danger then makes the first reply ask instead.
+    not_now = reading.evidence.not_now
+    danger = harm and not low and not not_now and opinion.darurat >= needed
     darurat = (reading.darurat and report) or danger
     # Below darurat_from but not far: the first question asks whether someone is in danger now.
     unsure = (
@@ -425,7 +444,8 @@ def _not_report_reason(rules: _Rules, text: str, chain: bool) -> str:
 def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     """Collect the cues, category scores and danger score of a normalised message."""
     # "tidak dipukul" (not hit) names no harm: drop negated harms before looking for cues.
-    text = " ".join(rules.negated.sub(" ".join(words)).split())
+    written = " ".join(words)
+    text = " ".join(rules.negated.sub(written).split())
     # "kill herself" is a danger, not violence by someone: not a cue of who hurts whom.
     said = rules.cues["suicidal"].sub(text)
     cues = {name: rules.cues[name].search(said) for name in _CUES}
@@ -447,15 +467,16 @@ def _evidence(rules: _Rules, words: list[str]) -> _Evidence:
     cues["minor"] = bool(stated) and max(stated) < adult
     cues["elderly"] = cues["elderly_words"] or _elderly_age(rules, words)
     why: list[tuple[str, str]] = []
-    danger, signs = _danger(rules, text, why)
-    # (A baby named as neglected has a rule of its own: this is for ages given.)
+    danger, signs, not_now = _danger(rules, text, written, why)
+    # (A baby named as neglected has a rule of its own: this is for ages given.) A child now
+    # safe with someone ("skrg dia di rumah saya") is no longer left alone.
     young = any(a.years < rules.data["ages"]["young"] for a in ages)
-    if young and cues["neglect"]:
+    if young and cues["neglect"] and not rules.safety.search(text):
         danger += rules.data["danger"]["young_neglect"]
         signs += rules.data["danger"]["young_neglect"]
         why.append(("danger", f"+{rules.data['danger']['young_neglect']} a young child neglected"))
     scores = _scores(rules, said, cues, why)
-    return _Evidence(text, words, cues, scores, danger, signs, why)
+    return _Evidence(text, words, cues, scores, danger, signs, not_now, why)
 
 
 def _scores(
@@ -526,17 +547,27 @@ def _category(rules: _Rules, scores: dict[Category, int]) -> Category:
     return best
 
 
-def _danger(rules: _Rules, text: str, why: list[tuple[str, str]]) -> tuple[int, int]:
+def _danger(
+    rules: _Rules, text: str, written: str, why: list[tuple[str, str]]
+) -> tuple[int, int, bool]:
     """Return the sum of the weights of the danger rules the text meets, and of the positive
-    ones alone, noting each."""
+    ones alone, noting each; and whether a rule saying the danger is not now met.
+
+    ``text`` is the text with denied harms removed; ``written`` the text before that, which
+    the rules marked ``as_written`` read.
+    """
     total = signs = 0
+    not_now = False
     seen: dict[int, bool] = {}
+    seen_written: dict[int, bool] = {}
     for rule in rules.danger:
-        if rule.meets(text, seen):
+        read_on, memo = (written, seen_written) if rule.as_written else (text, seen)
+        if rule.meets(read_on, memo):
             total += rule.weight
             signs += max(rule.weight, 0)
-            why.append(("danger", rule.reason(text)))
-    return total, signs
+            not_now = not_now or rule.not_now
+            why.append(("danger", rule.reason(read_on)))
+    return total, signs, not_now
 
 
 def _ages(rules: _Rules, words: list[str]) -> list[_Age]:
