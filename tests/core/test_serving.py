@@ -26,7 +26,7 @@ from tests.signing import TEST_AUTH_TOKEN, TEST_DATA_KEY, sign
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-START_SECONDS = 60
+START_SECONDS = 120
 #: The acceptance bound for an answer while idle clients hold connections open.
 ANSWER_SECONDS = 1.0
 
