@@ -39,7 +39,7 @@ from core.i18n import t
 from intake import pipeline
 from intake.pipeline import Reading
 from models import InboundMessage as InboundRow
-from models import InboundStatus, Lease
+from models import InboundStatus, Lease, Purpose
 from webhooks import limits, media
 from webhooks.inbound import as_message
 
@@ -232,8 +232,7 @@ def _interpret(
             reply = ""  # the sender was answered when the message came
         row.status, row.reply, row.processed_at = InboundStatus.PROCESSED, reply or None, now
         row.error, row.next_attempt_at = None, None
-    ids = _queue_reply(session, row, msg.channel, f"reply:{row.id}", reply, now)
-    claims = outbox.claim_in(session, ids, worker, now)
+    claims = _queue_reply(session, row, msg.channel, f"reply:{row.id}", reply, now, worker)
     session.commit()
     log.info(
         "inbound id=%s channel=%s %s", row.id, msg.channel, row.status, extra={"message_id": row.id}
@@ -242,24 +241,28 @@ def _interpret(
 
 
 def _queue_reply(
-    session: Session, row: InboundRow, channel: str, key: str, reply: str, now: datetime
-) -> list[int]:
+    session: Session,
+    row: InboundRow,
+    channel: str,
+    key: str,
+    reply: str,
+    now: datetime,
+    worker: str,
+) -> list[outbox.Claim]:
+    """Write the reply claimed by this worker, to send right after the commit; its claim."""
     if not reply:
         return []
-    sender = row.sender
-    return [
-        outbox.enqueue(
-            session,
-            key=key,
-            purpose="reply",
-            to=sender,
-            channel=channel,
-            body=reply,
-            reporter_id=row.reporter_id,
-            via=row.provider,  # answered from the number the reporter wrote to
-            now=now,
-        )
-    ]
+    message = outbox.message(
+        key=key,
+        purpose=Purpose.REPLY,
+        to=row.sender,
+        channel=channel,
+        body=reply,
+        reporter_id=row.reporter_id,
+        via=row.provider,  # answered from the number the reporter wrote to
+        now=now,
+    )
+    return outbox.enqueue_claimed(session, message, worker, now)
 
 
 def _fail(
@@ -285,8 +288,7 @@ def _fail(
     # A held message being released was answered when it came.
     key = f"reply:{row.id}:failed"
     is_answered = expected is not InboundStatus.LIMITED
-    ids = _queue_reply(session, row, row.channel, key, reply, now) if is_answered else []
-    claims = outbox.claim_in(session, ids, worker, now)
+    claims = _queue_reply(session, row, row.channel, key, reply, now, worker) if is_answered else []
     session.commit()
     log.warning(
         "inbound id=%s failed attempt=%s error=%s",
