@@ -27,14 +27,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, func, select, text
+from sqlalchemy import Integer, bindparam, func, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from alerts import outbox
 from channels import InboundMessage, Provider, make_provider
 from core import clock, retry
-from core.db import db, derived_writes
+from core.db import db, derived_writes, table_of
 from core.i18n import t
 from intake import pipeline
 from intake.pipeline import Reading
@@ -232,12 +232,33 @@ def _interpret(
             reply = ""  # the sender was answered when the message came
         row.status, row.reply, row.processed_at = InboundStatus.PROCESSED, reply or None, now
         row.error, row.next_attempt_at = None, None
+    _write_outcome(session, row)
     claims = _queue_reply(session, row, msg.channel, f"reply:{row.id}", reply, now, worker)
     session.commit()
     log.info(
         "inbound id=%s channel=%s %s", row.id, msg.channel, row.status, extra={"message_id": row.id}
     )
     return claims
+
+
+#: What interpretation changes on a message: written by one UPDATE, not by a flush.
+_OUTCOME = ("status", "reply", "processed_at", "error", "next_attempt_at", "reporter_id")
+_OUTCOME_WITH_DIALOG = (*_OUTCOME, "dialog_id")
+_INBOUND = table_of(InboundRow)
+_WRITE_OUTCOME = update(_INBOUND).where(_INBOUND.c.id == bindparam("row_id"))
+
+
+def _write_outcome(session: Session, row: InboundRow) -> None:
+    """Write the message's outcome with one UPDATE, and let the session forget the row.
+
+    The row is taken out of the session so that the commit's flush has nothing of it left
+    to write (intake may have set its reporter and dialog: they go in this UPDATE too).
+    """
+    keys = _OUTCOME if row.dialog_id is None else _OUTCOME_WITH_DIALOG
+    values = {key: getattr(row, key) for key in keys}
+    with session.no_autoflush:  # the row's own changes are in this UPDATE
+        session.execute(_WRITE_OUTCOME, {"row_id": row.id, **values})
+    session.expunge(row)
 
 
 def _queue_reply(
