@@ -128,7 +128,10 @@ def handle_message(
 
 # The reads every message makes, built once.
 _REPORTER = select(Reporter).where(Reporter.phone_hash == bindparam("phone_hash"))
-_STAFF = select(Account.id).where(Account.phone_hash == bindparam("phone_hash"), Account.is_active)
+_ACCOUNTS = table_of(Account)
+_STAFF = select(_ACCOUNTS.c.id).where(
+    _ACCOUNTS.c.phone_hash == bindparam("phone_hash"), _ACCOUNTS.c.is_active
+)
 _OPEN_DIALOG = (
     select(Dialog)
     .where(Dialog.reporter_id == bindparam("reporter_id"), Dialog.status == DialogStatus.OPEN)
@@ -167,8 +170,9 @@ def _new_reporter(session: Session, row: InboundRow, now: datetime) -> Reporter:
     reporter_id = session.execute(_INSERT_REPORTER, values).scalar_one()
     reporter = Reporter(id=reporter_id, **values)
     make_transient_to_detached(reporter)  # every column set: nothing left to load
-    session.add(reporter)
-    return reporter
+    # Merged, not added: a reporter of a rolled-back transaction may still sit in the
+    # session under the same id (SQLite gives it again); merging takes its place.
+    return session.merge(reporter, load=False)
 
 
 def _is_staff(session: Session, sender_hash: str) -> bool:

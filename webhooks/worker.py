@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, func, select, text, update
+from sqlalchemy import Integer, bindparam, func, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from alerts import outbox
 from channels import InboundMessage, Provider, make_provider
@@ -63,9 +64,11 @@ _WAITING = (
     .order_by(InboundRow.id)
     .limit(bindparam("limit", type_=Integer))
 )
-_SENDERS_NEXT = select(func.min(InboundRow.id)).where(
-    InboundRow.sender_hash == bindparam("sender_hash"),
-    InboundRow.status == InboundStatus.RECEIVED,
+_INBOUND = table_of(InboundRow)
+#: Core, not ORM: read on every message, and a column, not a row object, is wanted.
+_SENDERS_NEXT = select(func.min(_INBOUND.c.id)).where(
+    _INBOUND.c.sender_hash == bindparam("sender_hash"),
+    _INBOUND.c.status == InboundStatus.RECEIVED,
 )
 _SENDER_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
 
@@ -244,21 +247,24 @@ def _interpret(
 #: What interpretation changes on a message: written by one UPDATE, not by a flush.
 _OUTCOME = ("status", "reply", "processed_at", "error", "next_attempt_at", "reporter_id")
 _OUTCOME_WITH_DIALOG = (*_OUTCOME, "dialog_id")
-_INBOUND = table_of(InboundRow)
+_COLUMNS = tuple(column.key for column in inspect(InboundRow).column_attrs)
 _WRITE_OUTCOME = update(_INBOUND).where(_INBOUND.c.id == bindparam("row_id"))
 
 
 def _write_outcome(session: Session, row: InboundRow) -> None:
-    """Write the message's outcome with one UPDATE, and let the session forget the row.
+    """Write the message's outcome with one UPDATE; the row then stands as written.
 
-    The row is taken out of the session so that the commit's flush has nothing of it left
-    to write (intake may have set its reporter and dialog: they go in this UPDATE too).
+    Intake may have set the row's reporter and dialog: they go in this UPDATE too. The
+    row's changes are then taken as committed (expired and set back without history), so
+    the commit's flush has nothing of it left to write.
     """
     keys = _OUTCOME if row.dialog_id is None else _OUTCOME_WITH_DIALOG
-    values = {key: getattr(row, key) for key in keys}
+    loaded = {key: getattr(row, key) for key in _COLUMNS}
     with session.no_autoflush:  # the row's own changes are in this UPDATE
-        session.execute(_WRITE_OUTCOME, {"row_id": row.id, **values})
-    session.expunge(row)
+        session.execute(_WRITE_OUTCOME, {"row_id": row.id, **{key: loaded[key] for key in keys}})
+    session.expire(row)
+    for key, value in loaded.items():
+        set_committed_value(row, key, value)
 
 
 def _queue_reply(
