@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, case, exists, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -91,6 +91,10 @@ class _Claim:
     attempts: int
     outcome_unknown: bool
     expires_at: datetime | None
+
+
+#: What a claimer holds for a row it is to send (the worker sends its replies with it).
+Claim = _Claim
 
 
 def message(
@@ -223,6 +227,80 @@ def claim_in(session: Session, ids: list[int], worker: str, now: datetime) -> li
     claim expires and the drain takes the row, as any row whose sender died.
     """
     return _claim(session, now, worker, len(ids), ids) if ids else []
+
+
+def enqueue_claimed(
+    session: Session, row: dict[str, Any], worker: str, now: datetime
+) -> list[_Claim]:
+    """Write one message (from `message`) already claimed by `worker`; return its claim.
+
+    For the reply the interpretation worker sends right after its commit: one statement
+    writes the row claimed (or skipped, when the reporter opted out: decided by the same
+    statement), instead of writing it pending and claiming it back. A key written before
+    keeps its row, which is claimed as `claim_in` would (flushes, never commits).
+    """
+    claimed = {**row, "claimed_by": worker, "claimed_at": now}
+    claimed["next_attempt_at"] = now + CLAIM_TIMEOUT
+    claimed["number"], claimed["written"] = row["to_hash"], row["created_at"]
+    written = session.execute(_INSERT_CLAIMED[session.get_bind().dialect.name], claimed).first()
+    if written is None:  # the key was written before: that row, claimed if it is due
+        known = session.execute(_IDS, {"keys": [row["idempotency_key"]]}).all()
+        return claim_in(session, [id_ for _, id_ in known], worker, now)
+    row_id, status = written
+    if status == OutboxStatus.SKIPPED:
+        session.execute(_UNCLAIM, {"row_id": row_id, "now": now, "due": row["next_attempt_at"]})
+        log.info("outbox %s (%s) skipped: the recipient opted out", row_id, row["purpose"])
+        return []
+    content = row["content_variables"]
+    msg = Outgoing(
+        to=row["to"],
+        channel=row["channel"],
+        body=row["body"],
+        content_sid=row["content_sid"],
+        content_variables=json.loads(content) if content else None,
+        key=row["idempotency_key"],
+        label=f"outbox {row_id} {Purpose(row['purpose']).value}",
+        via=row["via"],
+    )
+    # A reply or notice; an alert's validity (`_to_claim`) would need its case's priority.
+    assert row["purpose"] not in ALERT_PURPOSES, "alerts are claimed by the drain"
+    return [_Claim(row_id, now, msg, row["created_at"], 0, False, None)]
+
+
+_SKIPPED_OR_SENDING = (OutboxStatus.SKIPPED, OutboxStatus.SENDING)
+
+
+def _insert_claimed(dialect: Any) -> Any:
+    table = table_of(Outbox)
+    # The opt-out rule of `optout.refused` for a row written now: a reporter of that number
+    # who opted out (before now, or at an unknown time) is not written to.
+    reporter = table_of(Reporter)
+    refused = exists().where(
+        reporter.c.phone_hash == bindparam("number"),
+        reporter.c.is_opted_out,
+        or_(reporter.c.opted_out_at.is_(None), reporter.c.opted_out_at < bindparam("written")),
+    )
+    skipped, sending = (literal(s, table.c.status.type) for s in _SKIPPED_OR_SENDING)
+    status = case((refused, skipped), else_=sending)
+    return (
+        dialect.insert(table)
+        .values(status=status)
+        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+        .returning(table.c.id, table.c.status)
+    )
+
+
+_INSERT_CLAIMED = {
+    "sqlite": _insert_claimed(sqlite),
+    "postgresql": _insert_claimed(postgresql),
+}
+#: A row written claimed whose recipient turned out to have opted out.
+_UNCLAIM = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(claimed_by=None, claimed_at=None, status_at=bindparam("now"))
+    .values(next_attempt_at=bindparam("due"))
+)
 
 
 def send_claimed(
@@ -359,6 +437,9 @@ def _record(
     stats: DrainStats,
 ) -> None:
     """Write the outcome of one attempt, if the claim is still ours."""
+    if result.outcome == SendOutcome.SENT:
+        _record_sent(session, claim, worker, result, now, stats)
+        return
     row = session.get(Outbox, claim.id, populate_existing=True)
     if row is None or row.claimed_by != worker or row.claimed_at != claim.claimed_at:
         session.rollback()
@@ -368,11 +449,7 @@ def _record(
     row.error_code = result.error_code
     row.claimed_by = row.claimed_at = None
     outcome = result.outcome
-    if outcome == SendOutcome.SENT:
-        _mark_sent(session, row, result.provider_message_id, now)
-        stats.sent += 1
-        stats.found += result.detail == "found"
-    elif outcome in (SendOutcome.RETRY, SendOutcome.UNKNOWN):
+    if outcome in (SendOutcome.RETRY, SendOutcome.UNKNOWN):
         row.outcome_unknown = row.outcome_unknown or outcome == SendOutcome.UNKNOWN
         _retry_or_bury(session, row, now, stats)
     elif outcome == SendOutcome.NEXT_CHANNEL:
@@ -385,15 +462,75 @@ def _record(
     session.commit()
 
 
-def _mark_sent(session: Session, row: Outbox, provider_id: str | None, now: datetime) -> None:
-    """Record that the provider accepted a row."""
-    if provider_id and _id_taken(session, provider_id, row.id):
-        # Two messages under one provider id (a mock's fixed sid): the send still counts,
-        # but status callbacks cannot tell them apart, so neither row claims the id twice.
-        log.warning("outbox %s: provider id already recorded on another row", row.id)
-        provider_id = None
-    row.status, row.sent_at, row.status_at = OutboxStatus.SENT, now, now
-    row.provider_message_id, row.outcome_unknown = provider_id, False
+def _record_sent(
+    session: Session,
+    claim: _Claim,
+    worker: str,
+    result: SendResult,
+    now: datetime,
+    stats: DrainStats,
+) -> None:
+    """Record that the provider accepted a claimed row: one UPDATE, if the claim is ours.
+
+    Two messages under one provider id (a mock's fixed sid): the send still counts, but
+    status callbacks cannot tell them apart, so the id is not recorded on a second row.
+    """
+    provider_id = result.provider_message_id
+    statement = _SENT_WITH_ID if provider_id else _SENT
+    written = session.execute(
+        statement,
+        {
+            "row_id": claim.id,
+            "worker": worker,
+            "claimed": claim.claimed_at,
+            "tries": claim.attempts + 1,
+            "code": result.error_code,
+            "now": now,
+            "provider_id": provider_id,
+        },
+    ).first()
+    if written is None:
+        session.rollback()
+        stats.lost_claim += 1  # taken back after a timeout; that worker looks before sending
+        return
+    if provider_id and written[0] is None:
+        log.warning("outbox %s: provider id already recorded on another row", claim.id)
+    stats.sent += 1
+    stats.found += result.detail == "found"
+    session.commit()
+
+
+def _sent(with_id: bool) -> Any:
+    other = aliased(table_of(Outbox))
+    taken = exists().where(
+        other.c.provider_message_id == bindparam("provider_id"),
+        other.c.id != bindparam("row_id"),
+    )
+    provider_id = case((taken, None), else_=bindparam("provider_id")) if with_id else None
+    return (
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.id == bindparam("row_id"),
+            _OUTBOX.c.claimed_by == bindparam("worker"),
+            _OUTBOX.c.claimed_at == bindparam("claimed"),
+        )
+        .values(
+            attempts=bindparam("tries"),
+            error_code=bindparam("code"),
+            claimed_by=None,
+            claimed_at=None,
+            status=OutboxStatus.SENT,
+            sent_at=bindparam("now"),
+            status_at=bindparam("now"),
+            provider_message_id=provider_id,
+            outcome_unknown=False,
+        )
+        .returning(_OUTBOX.c.provider_message_id)
+    )
+
+
+_SENT_WITH_ID = _sent(with_id=True)
+_SENT = _sent(with_id=False)
 
 
 def _retry_or_bury(session: Session, row: Outbox, now: datetime, stats: DrainStats) -> None:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from cases.commands import handle_command
 from cases.operations import ReportIn, file_report, relocate
 from channels import InboundMessage
 from core import deployment
 from core.crypto import lookup_hash
-from core.db import db
+from core.db import db, table_of
 from core.i18n import fits_one_sms, t
 from intake import dialog as dlg
 from intake import safety
@@ -127,7 +128,10 @@ def handle_message(
 
 # The reads every message makes, built once.
 _REPORTER = select(Reporter).where(Reporter.phone_hash == bindparam("phone_hash"))
-_STAFF = select(Account.id).where(Account.phone_hash == bindparam("phone_hash"), Account.is_active)
+_ACCOUNTS = table_of(Account)
+_STAFF = select(_ACCOUNTS.c.id).where(
+    _ACCOUNTS.c.phone_hash == bindparam("phone_hash"), _ACCOUNTS.c.is_active
+)
 _OPEN_DIALOG = (
     select(Dialog)
     .where(Dialog.reporter_id == bindparam("reporter_id"), Dialog.status == DialogStatus.OPEN)
@@ -142,16 +146,33 @@ def _reporter(session: Session, row: InboundRow, now: datetime) -> tuple[Reporte
     reporter = session.scalar(_REPORTER, {"phone_hash": row.sender_hash})
     is_new = reporter is None
     if reporter is None:
-        reporter = Reporter(
-            phone_hash=row.sender_hash,
-            phone=row.sender,
-            created_at=now,
-            sender_group=sender_group(row.channel, row.sender),
-        )
-        session.add(reporter)
-        session.flush()
+        reporter = _new_reporter(session, row, now)
     row.reporter_id = reporter.id
     return reporter, is_new
+
+
+_REPORTERS = table_of(Reporter)
+_INSERT_REPORTER = insert(_REPORTERS).returning(_REPORTERS.c.id)
+
+
+def _new_reporter(session: Session, row: InboundRow, now: datetime) -> Reporter:
+    """Write a reporter with one INSERT (no flush) and give it back as a loaded, clean row."""
+    values: dict[str, Any] = {
+        "phone_hash": row.sender_hash,
+        "phone": row.sender,
+        "language": "id",
+        "may_contact": None,
+        "is_opted_out": False,
+        "opted_out_at": None,
+        "created_at": now,
+        "sender_group": sender_group(row.channel, row.sender),
+    }
+    reporter_id = session.execute(_INSERT_REPORTER, values).scalar_one()
+    reporter = Reporter(id=reporter_id, **values)
+    make_transient_to_detached(reporter)  # every column set: nothing left to load
+    # Merged, not added: a reporter of a rolled-back transaction may still sit in the
+    # session under the same id (SQLite gives it again); merging takes its place.
+    return session.merge(reporter, load=False)
 
 
 def _is_staff(session: Session, sender_hash: str) -> bool:
@@ -267,15 +288,27 @@ def _proceed(
             dialog.status, dialog.state, dialog.updated_at = DialogStatus.DONE, state.to_json(), now
         return _opened_reply(state, reporter.language)
     if dialog is None:
-        dialog = Dialog(
-            reporter_id=reporter.id, inbound_message_id=row.id, created_at=now, state=""
-        )
-        session.add(dialog)
-    dialog.state, dialog.updated_at, dialog.expires_at = state.to_json(), now, now + DIALOG_TTL
+        # A new dialog is written at once, with one INSERT: nothing in this message reads it.
+        values = {
+            "reporter_id": reporter.id,
+            "inbound_message_id": row.id,
+            "status": DialogStatus.OPEN,
+            "state": state.to_json(),
+            "created_at": now,
+            "updated_at": now,
+            "expires_at": now + DIALOG_TTL,
+        }
+        session.execute(_INSERT_DIALOG, values)
+    else:
+        dialog.state, dialog.updated_at = state.to_json(), now
+        dialog.expires_at = now + DIALOG_TTL
     if opened_now is None:
         return _question_text(state, reporter.language)
     opened = t("reply.opened_brief", reporter.language, ref=state.reference)
     return _question_text(state, reporter.language, before=opened)
+
+
+_INSERT_DIALOG = insert(table_of(Dialog))
 
 
 def _file(

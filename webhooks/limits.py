@@ -32,6 +32,7 @@ from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from core.config import ConfigError
+from core.db import table_of
 from core.i18n import t
 from intake import pipeline
 from intake.pipeline import Reading
@@ -117,9 +118,13 @@ def decide(session: Session, row: InboundRow, reading: Reading) -> Verdict:
     """Decide whether a stored message is interpreted now and answered; write nothing.
 
     A limit must never cost a reporter their answer: if deciding fails, the message passes.
-    The reads run in a savepoint, so a failure leaves the caller's transaction usable.
+    On PostgreSQL the reads run in a savepoint, so a failure leaves the caller's transaction
+    usable (a failed statement there aborts the whole transaction; on SQLite only itself).
     """
     try:
+        if session.get_bind().dialect.name != "postgresql":
+            # SQLite undoes only the statement that failed: the transaction stays usable.
+            return _decide(session, row, reading, policy())
         with session.begin_nested():
             return _decide(session, row, reading, policy())
     except Exception as exc:
@@ -176,20 +181,21 @@ def sender_counts(
 
 
 def _counts() -> Select:
-    """The statement `sender_counts` runs on every message, built once."""
+    """The statement `sender_counts` runs on every message, built once (Core: no ORM rows)."""
+    inbound, reporter = table_of(InboundRow), table_of(Reporter)
     recent = (
-        select(InboundRow.received_at, InboundRow.status)
+        select(inbound.c.received_at, inbound.c.status)
         .where(
-            InboundRow.sender_hash == bindparam("sender_hash"),
-            InboundRow.received_at >= bindparam("day"),
-            InboundRow.received_at <= bindparam("now"),
-            InboundRow.id <= bindparam("up_to", type_=Integer),
+            inbound.c.sender_hash == bindparam("sender_hash"),
+            inbound.c.received_at >= bindparam("day"),
+            inbound.c.received_at <= bindparam("now"),
+            inbound.c.id <= bindparam("up_to", type_=Integer),
         )
-        .order_by(InboundRow.received_at.desc())
+        .order_by(inbound.c.received_at.desc())
         .limit(bindparam("read_at_most", type_=Integer))
         .subquery()
     )
-    language = select(Reporter.language).where(Reporter.phone_hash == bindparam("sender_hash"))
+    language = select(reporter.c.language).where(reporter.c.phone_hash == bindparam("sender_hash"))
     return select(
         func.count(),
         func.count().filter(recent.c.received_at >= bindparam("hour")),

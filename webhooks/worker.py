@@ -27,19 +27,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, func, select, text
+from sqlalchemy import Integer, bindparam, func, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from alerts import outbox
 from channels import InboundMessage, Provider, make_provider
 from core import clock, retry
-from core.db import db, derived_writes
+from core.db import db, derived_writes, table_of
 from core.i18n import t
 from intake import pipeline
 from intake.pipeline import Reading
 from models import InboundMessage as InboundRow
-from models import InboundStatus, Lease
+from models import InboundStatus, Lease, Purpose
 from webhooks import limits, media
 from webhooks.inbound import as_message
 
@@ -63,9 +64,11 @@ _WAITING = (
     .order_by(InboundRow.id)
     .limit(bindparam("limit", type_=Integer))
 )
-_SENDERS_NEXT = select(func.min(InboundRow.id)).where(
-    InboundRow.sender_hash == bindparam("sender_hash"),
-    InboundRow.status == InboundStatus.RECEIVED,
+_INBOUND = table_of(InboundRow)
+#: Core, not ORM: read on every message, and a column, not a row object, is wanted.
+_SENDERS_NEXT = select(func.min(_INBOUND.c.id)).where(
+    _INBOUND.c.sender_hash == bindparam("sender_hash"),
+    _INBOUND.c.status == InboundStatus.RECEIVED,
 )
 _SENDER_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
 
@@ -232,8 +235,8 @@ def _interpret(
             reply = ""  # the sender was answered when the message came
         row.status, row.reply, row.processed_at = InboundStatus.PROCESSED, reply or None, now
         row.error, row.next_attempt_at = None, None
-    ids = _queue_reply(session, row, msg.channel, f"reply:{row.id}", reply, now)
-    claims = outbox.claim_in(session, ids, worker, now)
+    _write_outcome(session, row)
+    claims = _queue_reply(session, row, msg.channel, f"reply:{row.id}", reply, now, worker)
     session.commit()
     log.info(
         "inbound id=%s channel=%s %s", row.id, msg.channel, row.status, extra={"message_id": row.id}
@@ -241,25 +244,52 @@ def _interpret(
     return claims
 
 
+#: What interpretation changes on a message: written by one UPDATE, not by a flush.
+_OUTCOME = ("status", "reply", "processed_at", "error", "next_attempt_at", "reporter_id")
+_OUTCOME_WITH_DIALOG = (*_OUTCOME, "dialog_id")
+_COLUMNS = tuple(column.key for column in inspect(InboundRow).column_attrs)
+_WRITE_OUTCOME = update(_INBOUND).where(_INBOUND.c.id == bindparam("row_id"))
+
+
+def _write_outcome(session: Session, row: InboundRow) -> None:
+    """Write the message's outcome with one UPDATE; the row then stands as written.
+
+    Intake may have set the row's reporter and dialog: they go in this UPDATE too. The
+    row's changes are then taken as committed (expired and set back without history), so
+    the commit's flush has nothing of it left to write.
+    """
+    keys = _OUTCOME if row.dialog_id is None else _OUTCOME_WITH_DIALOG
+    loaded = {key: getattr(row, key) for key in _COLUMNS}
+    with session.no_autoflush:  # the row's own changes are in this UPDATE
+        session.execute(_WRITE_OUTCOME, {"row_id": row.id, **{key: loaded[key] for key in keys}})
+    session.expire(row)
+    for key, value in loaded.items():
+        set_committed_value(row, key, value)
+
+
 def _queue_reply(
-    session: Session, row: InboundRow, channel: str, key: str, reply: str, now: datetime
-) -> list[int]:
+    session: Session,
+    row: InboundRow,
+    channel: str,
+    key: str,
+    reply: str,
+    now: datetime,
+    worker: str,
+) -> list[outbox.Claim]:
+    """Write the reply claimed by this worker, to send right after the commit; its claim."""
     if not reply:
         return []
-    sender = row.sender
-    return [
-        outbox.enqueue(
-            session,
-            key=key,
-            purpose="reply",
-            to=sender,
-            channel=channel,
-            body=reply,
-            reporter_id=row.reporter_id,
-            via=row.provider,  # answered from the number the reporter wrote to
-            now=now,
-        )
-    ]
+    message = outbox.message(
+        key=key,
+        purpose=Purpose.REPLY,
+        to=row.sender,
+        channel=channel,
+        body=reply,
+        reporter_id=row.reporter_id,
+        via=row.provider,  # answered from the number the reporter wrote to
+        now=now,
+    )
+    return outbox.enqueue_claimed(session, message, worker, now)
 
 
 def _fail(
@@ -285,8 +315,7 @@ def _fail(
     # A held message being released was answered when it came.
     key = f"reply:{row.id}:failed"
     is_answered = expected is not InboundStatus.LIMITED
-    ids = _queue_reply(session, row, row.channel, key, reply, now) if is_answered else []
-    claims = outbox.claim_in(session, ids, worker, now)
+    claims = _queue_reply(session, row, row.channel, key, reply, now, worker) if is_answered else []
     session.commit()
     log.warning(
         "inbound id=%s failed attempt=%s error=%s",

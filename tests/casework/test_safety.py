@@ -126,3 +126,32 @@ def test_stop_inside_a_sentence_is_a_report_not_an_opt_out(phone):
     phone.say("stop, suami sy memukul sy di desa Sidera")
     reporter = db.session.scalar(select(Reporter).where(Reporter.phone_hash == lookup_hash(NUMBER)))
     assert not reporter.is_opted_out
+
+
+def _reply_rows() -> list[Outbox]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(Outbox).where(Outbox.to_hash == lookup_hash(NUMBER)).order_by(Outbox.id)
+        )
+    )
+
+
+def test_the_worker_sends_a_reply_once_and_none_after_stop(phone):
+    assert phone.say("BANTUAN")
+    (answered,) = _reply_rows()
+    assert answered.status == OutboxStatus.SENT
+    assert (answered.attempts, answered.claimed_by, answered.claimed_at) == (1, None, None)
+    assert answered.provider_message_id is not None
+
+    clock.advance(timedelta(minutes=1))
+    assert "MULAI" in phone.say("STOP")  # the answer to STOP itself still goes
+    clock.advance(timedelta(minutes=1))
+    phone.say("BANTUAN")
+
+    _, to_stop, after = _reply_rows()
+    assert to_stop.status == OutboxStatus.SENT
+    # Written while the number is opted out: kept, never claimed, never sent.
+    assert after.status == OutboxStatus.SKIPPED
+    assert (after.claimed_by, after.sent_at, after.provider_message_id) == (None, None, None)
+    assert _drain().sent == []

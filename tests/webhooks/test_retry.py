@@ -111,3 +111,53 @@ def test_a_message_whose_worker_died_mid_work_is_taken_again_and_answered_once(p
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1
     replies = db.session.scalars(select(Outbox).where(Outbox.purpose == "reply")).all()
     assert [r.status for r in replies] == ["sent"]
+
+
+def test_a_reporter_first_written_by_a_failed_attempt_is_written_again(poster, monkeypatch):
+    import intake.pipeline
+
+    real = intake.pipeline.handle_message
+    kept = []  # what a failed attempt leaves alive (a traceback, a cycle) until later
+    attempts = {"n": 0}
+
+    def flaky(session, row, *args, **kwargs):
+        reply = real(session, row, *args, **kwargs)
+        attempts["n"] += 1
+        if attempts["n"] == 1:
+            kept.extend(session.identity_map.values())
+            raise RuntimeError("intake failed after writing")
+        return reply
+
+    monkeypatch.setattr(intake.pipeline, "handle_message", flaky)
+    clock.freeze(clock.now())
+    poster.post("/webhooks/twilio/sms", load_form("sms_plain.txt"))
+    run_worker()
+    assert _row().status == InboundStatus.FAILED
+    clock.freeze(_row().next_attempt_at)
+    _retry()
+    row = _row()
+    assert row.status == InboundStatus.PROCESSED
+    assert row.reply == t("q.danger")
+    assert row.reporter_id is not None
+
+
+def test_a_failure_after_the_outcome_is_written_keeps_the_message_failed(poster, monkeypatch):
+    from alerts import outbox
+
+    real = outbox.enqueue_claimed
+    calls = {"n": 0}
+
+    def once_broken(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("the reply could not be written")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "enqueue_claimed", once_broken)
+    clock.freeze(clock.now())
+    poster.post("/webhooks/twilio/sms", load_form("sms_plain.txt"))
+    run_worker()
+    row = _row()
+    assert (row.status, row.attempts, row.reporter_id) == (InboundStatus.FAILED, 1, None)
+    (sorry,) = db.session.scalars(select(Outbox)).all()
+    assert sorry.body == t("reply.try_again")
