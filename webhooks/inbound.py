@@ -20,7 +20,7 @@ from channels import InboundMessage, is_trusted_url
 from channels.media import media_hosts
 from core import clock
 from core.crypto import keyring, lookup_hash
-from core.db import table_of
+from core.db import driver_transaction, table_of
 from models import InboundMessage as InboundRow
 from models import InboundStatus, InboundTombstone
 from security import tombstones
@@ -227,8 +227,10 @@ def _store_alone(engine: Engine, msg: InboundMessage, values: Mapping[str, Any])
     keys = keyring().lookup_hashes(tombstones.key_text(msg.provider, msg.provider_message_id))
     accept = _accept(engine.dialect, len(keys))
     parameters = accept.parameters(values, keys)
-    with engine.connect() as conn, conn.begin():
-        return conn.exec_driver_sql(accept.sql, parameters).scalar()
+    with driver_transaction(engine) as cursor:
+        cursor.execute(accept.sql, parameters)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def _has_work(session: Session) -> bool:
