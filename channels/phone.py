@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -27,8 +28,17 @@ def _strip_prefix(raw: str) -> str:
     return text
 
 
+#: Distinct numbers remembered: a reporter writes again and again, from the same number.
+_REMEMBERED = 4096
+
+
+@lru_cache(maxsize=_REMEMBERED)
 def normalize_phone(raw: str, default_region: str = "ID") -> str:
-    """Return `raw` as an E.164 number, or raise ChannelError("bad_sender")."""
+    """Return `raw` as an E.164 number, or raise ChannelError("bad_sender").
+
+    Parsed once per distinct number (a small bounded cache): parsing is most of the CPU a
+    webhook spends outside the database. A refusal is never cached.
+    """
     text = _strip_prefix(raw or "")
     if not _DIALLABLE.fullmatch(text):
         raise ChannelError("bad_sender", "not a phone number")

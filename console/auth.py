@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
 from flask import Flask, g, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.wrappers import Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -43,6 +44,15 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or (
             request.is_secure or base.startswith("https://")
         )
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """An empty session at once when the request brings no cookie (every webhook).
+
+        Flask would build the cookie's signing serializer first, on every request.
+        """
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def configure(app: Flask) -> None:

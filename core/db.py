@@ -8,7 +8,7 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -27,7 +27,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import QueryableAttribute, Session, scoped_session, sessionmaker
 
 from core.config import ConfigError
@@ -161,28 +161,36 @@ def _configure_sqlite(engine: Engine, busy_seconds: float, gate_path: str | None
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = "FULL" if _durable.get() else "NORMAL"
-        if conn.info.get("synchronous") != mode:
-            conn.exec_driver_sql(f"PRAGMA synchronous={mode}")
-            conn.info["synchronous"] = mode
-        gate = getattr(conn.connection.dbapi_connection, "gate", None)
-        waited_out = gate is not None and not gate.acquire()
+        _begin_sqlite(
+            conn.exec_driver_sql, conn.info, getattr(conn.connection.dbapi_connection, "gate", None)
+        )
+
+
+def _begin_sqlite(
+    execute: Callable[[str], object], info: dict[Any, Any], gate: WriterGate | None
+) -> None:
+    """Begin a write transaction: the durability asked for, the writer gate, BEGIN IMMEDIATE."""
+    mode = "FULL" if _durable.get() else "NORMAL"
+    if info.get("synchronous") != mode:
+        execute(f"PRAGMA synchronous={mode}")
+        info["synchronous"] = mode
+    waited_out = gate is not None and not gate.acquire()
+    try:
+        if gate is not None and waited_out:
+            # The gate's holder has kept it the whole busy timeout: SQLite's own wait
+            # would only double the time before the webhook spools.
+            execute("PRAGMA busy_timeout=0")
         try:
-            if waited_out:
-                # The gate's holder has kept it the whole busy timeout: SQLite's own wait
-                # would only double the time before the webhook spools.
-                conn.exec_driver_sql("PRAGMA busy_timeout=0")
-            try:
-                # IMMEDIATE takes the write lock now, so two writers never deadlock on an
-                # upgrade from a read lock halfway through their transactions.
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            finally:
-                if waited_out:
-                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
-        except BaseException:
-            if gate is not None:
-                gate.release()
-            raise
+            # IMMEDIATE takes the write lock now, so two writers never deadlock on an
+            # upgrade from a read lock halfway through their transactions.
+            execute("BEGIN IMMEDIATE")
+        finally:
+            if gate is not None and waited_out:
+                execute(f"PRAGMA busy_timeout={int(gate.timeout * 1000)}")
+    except BaseException:
+        if gate is not None:
+            gate.release()
+        raise
 
 
 def _configure_postgresql(engine: Engine) -> None:
@@ -240,6 +248,44 @@ def make_engine(url: str, busy_seconds: float = SQLITE_BUSY_SECONDS, **kwargs: A
     elif engine.dialect.name == "postgresql":
         _configure_postgresql(engine)
     return engine
+
+
+@contextmanager
+def driver_transaction(engine: Engine) -> Iterator[Any]:
+    """A write transaction on a pooled driver connection; yields its cursor, then commits.
+
+    Begun and committed as every transaction of the engine is (on SQLite: the durability
+    asked for, the writer gate, BEGIN IMMEDIATE), without SQLAlchemy's Connection and its
+    events around each statement: for the one write that runs on every webhook. Driver
+    errors come out as SQLAlchemy's DBAPIError, as from a Connection.
+    """
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    try:
+        pooled = engine.raw_connection()
+    except dbapi_error as exc:
+        raise DBAPIError.instance(None, None, exc, dbapi_error, dialect=engine.dialect) from exc
+    try:
+        cursor = pooled.cursor()
+        try:
+            if engine.dialect.name == "sqlite":
+                gate = getattr(pooled.dbapi_connection, "gate", None)
+                _begin_sqlite(cursor.execute, pooled.info, gate)
+            elif not _durable.get():
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            yield cursor
+            pooled.commit()
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                pooled.rollback()  # on SQLite this also lets the next writer in
+            if isinstance(exc, dbapi_error):
+                raise DBAPIError.instance(
+                    None, None, exc, dbapi_error, dialect=engine.dialect
+                ) from exc
+            raise
+        finally:
+            cursor.close()
+    finally:
+        pooled.close()
 
 
 class Database:

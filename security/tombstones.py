@@ -19,7 +19,8 @@ from core.db import table_of
 from models import InboundMessage, InboundStatus, InboundTombstone
 
 
-def _name(provider: str, provider_message_id: str) -> str:
+def key_text(provider: str, provider_message_id: str) -> str:
+    """What a tombstone's key hashes: the provider and its message id."""
     return f"inbound\x00{provider}\x00{provider_message_id}"
 
 
@@ -27,7 +28,7 @@ def bury(session: Session, pairs: Iterable[tuple[str, str]]) -> None:
     """Keep (provider, provider message id) pairs as keyed hashes; flush, never commit."""
     now = clock.now()
     rows = [
-        {"key": keyring().lookup_hash(_name(provider, mid)), "buried_at": now}
+        {"key": keyring().lookup_hash(key_text(provider, mid)), "buried_at": now}
         for provider, mid in pairs
     ]
     if not rows:
@@ -43,7 +44,7 @@ _BURIED = select(_TOMBSTONES.c.key).where(_TOMBSTONES.c.key.in_(bindparam("keys"
 
 def is_buried(session: Session, provider: str, provider_message_id: str) -> bool:
     """Say whether a message with this provider and id was received and purged before."""
-    keys = keyring().lookup_hashes(_name(provider, provider_message_id))
+    keys = keyring().lookup_hashes(key_text(provider, provider_message_id))
     found = session.connection().execute(_BURIED, {"keys": keys}).first()
     return found is not None
 
