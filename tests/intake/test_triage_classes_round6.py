@@ -3,8 +3,8 @@
 Danger now said without the usual words: someone still tied or hung up, a child hurt who does
 not wake or breathe, a child afraid to go home today to the one who hurts her. Grave but not
 this hour's danger: a threat made as a habit ("sering ancam ... kalau dia lapor"), someone far
-away and out of contact for months, a report asked to be handled quickly, a child locked out of
-the house (neglect, not confinement).
+away and out of contact for months, someone kept back by a debt (told by another), a report
+asked to be handled quickly, a child locked out of the house (neglect, not confinement).
 """
 
 from __future__ import annotations
@@ -46,6 +46,11 @@ def test_danger_now_without_the_usual_words_is_darurat_by_the_rules(text: str) -
         # Far away and out of contact for months.
         "kakak sy kerja di Sabah, sdh 3 bulan tdk bisa dihubungi, terakhir dia sms hp nya mau "
         "diambil majikan",
+        # Kept back by a debt, not shut in (someone else writing).
+        "Two boys (14) work on a fishing raft near Ampana, the owner says they can't go home "
+        "until their father's old debt to him is paid off",
+        "adik sy 16 thn kerja di warung di Luwuk, bosnya bilang tdk boleh pulang sebelum utang "
+        "tiket lunas",
         # A report asked to be handled quickly.
         "ada anak 15 thn mau dinikahkan dgn duda, mohon cepat ditangani",
         # Locked out of the house: neglect, not confinement.
