@@ -202,22 +202,28 @@ def test_access_log_never_carries_query_strings(served, path):
     assert "?" not in line
 
 
+def _refused_at_start(env: dict[str, str]) -> str:
+    """What scripts/run prints when it refuses to start: one line, and a failing status."""
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "run")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = (done.stdout + done.stderr).strip()
+    assert done.returncode != 0
+    assert output.count("\n") == 0, output
+    return output
+
+
 def test_a_busy_port_fails_in_one_line(tmp_path):
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        done = subprocess.run(
-            [str(ROOT / "scripts" / "run")],
-            cwd=ROOT,
-            env=_env(tmp_path, port),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-    output = (done.stdout + done.stderr).strip()
-    assert done.returncode != 0
-    assert output.count("\n") == 0, output
+        output = _refused_at_start(_env(tmp_path, port))
     assert f"127.0.0.1:{port} is already in use" in output
     assert "SIGAP_BIND" in output
     assert "running" not in output
@@ -271,16 +277,6 @@ def test_a_part_that_ends_stops_the_service_and_says_which(tmp_path):
 def test_no_provider_for_outbound_messages_fails_in_one_line(tmp_path):
     env = _env(tmp_path, _free_port())
     del env["SIGAP_PROVIDER"]  # a Twilio token but no account: the worker could send nothing
-    done = subprocess.run(
-        [str(ROOT / "scripts" / "run")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    output = (done.stdout + done.stderr).strip()
-    assert done.returncode != 0
-    assert output.count("\n") == 0, output
+    output = _refused_at_start(env)
     assert "no provider for outbound messages" in output
     assert "running" not in output
